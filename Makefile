@@ -1,0 +1,47 @@
+# The two commands of the README:
+#   make book   set everything up, execute every page, write _build/html
+#   make test   set everything up (test extras and Chromium included) and run the whole test suite
+# Both are safe to re-run: setup is skipped while requirements*.txt and pyproject.toml are unchanged.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# torch's CPU wheel; requirements.txt keeps a range that this pin satisfies, so pip adds no CUDA build.
+TORCH  ?= torch==2.13.0
+SPHINX_FLAGS ?= -W --keep-going
+
+.PHONY: book test setup setup-test browser benchmarks clean
+.DEFAULT_GOAL := book
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.setup: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -r requirements.txt -e .
+	touch $@
+
+$(VENV)/.setup-test: $(VENV)/.setup requirements-test.txt
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@
+
+setup: $(VENV)/.setup
+
+setup-test: $(VENV)/.setup-test browser
+
+# Headless Chromium for the browser tests (Debian's package; Playwright drives it, it cannot download one).
+browser:
+	@scripts/ensure-chromium.sh
+
+book: setup
+	EMBEDKIT_BOOK=1 $(BIN)/jupyter-book build --all $(SPHINX_FLAGS) .
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+benchmarks: setup-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf _build

@@ -1,0 +1,72 @@
+"""Altair charts that render in the static book with no network, and the book's chart defaults.
+
+Altair's own HTML renderer loads Vega from a CDN. The book ships Vega itself (``_static/vega-bundle.js``,
+made by ``scripts/vendor-js.sh``), so when the book is built we register a renderer that writes the spec
+inline and calls the page's ``window.vegaEmbed``. In JupyterLab or Binder nothing changes: Altair's
+default renderer is kept, because there is no ``window.vegaEmbed`` there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+import os
+
+import altair as alt
+
+BOOK_ENV = "EMBEDKIT_BOOK"
+"""Set to ``1`` by ``make book`` and by the tests' build: the sign that a page is executing for the book."""
+
+
+def building_book() -> bool:
+    """True while the book is being built (``EMBEDKIT_BOOK=1`` in the kernel's environment)."""
+    return os.environ.get(BOOK_ENV) == "1"
+
+
+_serial = itertools.count()
+
+
+def _book_renderer(spec: dict, **_: object) -> dict:
+    """Mimebundle with a ``div`` and a script that embeds ``spec`` with the page's own Vega."""
+    payload = json.dumps(spec, separators=(",", ":"), sort_keys=True).replace("</", "<\\/")
+    # Deterministic and unique per page: two builds give identical HTML.
+    div = f"vega-{next(_serial)}-{hashlib.sha1(payload.encode()).hexdigest()[:10]}"
+    body = (
+        f'<div id="{div}" class="embedkit-chart"></div>\n'
+        "<script>(function(){"
+        f'var el=document.getElementById("{div}");'
+        f"var spec={payload};"
+        'if(!window.vegaEmbed){el.textContent="This chart needs the book\'s Vega bundle (_static/vega-bundle.js).";return;}'
+        'window.vegaEmbed(el,spec,{renderer:"svg",actions:false}).catch(function(e){el.textContent=String(e);console.error(e);});'
+        "})();</script>"
+    )
+    alt_text = html.escape(spec.get("description", "An Altair chart"))
+    return {"text/html": body, "text/plain": f"<Altair chart: {alt_text}>"}
+
+
+def setup() -> None:
+    """Use the offline book renderer when building the book; Altair's default elsewhere.
+
+    Also lifts Altair's 5,000-row limit (our charts embed precomputed data on purpose) and sets a
+    theme that reads well in light and dark mode.
+    """
+    alt.data_transformers.disable_max_rows()
+    alt.renderers.register("embedkit-book", _book_renderer)
+    if building_book():
+        alt.renderers.enable("embedkit-book")
+    alt.theme.register("embedkit", enable=True)(_theme)
+
+
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "background": "transparent",
+            "view": {"stroke": "transparent"},
+            "axis": {"labelColor": "#888", "titleColor": "#888", "gridColor": "#8884", "domainColor": "#888", "tickColor": "#888"},
+            "legend": {"labelColor": "#888", "titleColor": "#888"},
+            "title": {"color": "#888"},
+            "header": {"labelColor": "#888", "titleColor": "#888"},
+        }
+    }
