@@ -35,6 +35,7 @@ browser:
 	@scripts/ensure-chromium.sh
 
 book: setup
+	rm -rf _build/html
 	EMBEDKIT_BOOK=1 $(BIN)/jupyter-book build --all $(SPHINX_FLAGS) .
 
 test: setup-test

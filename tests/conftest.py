@@ -1,0 +1,51 @@
+"""Shared fixtures. The whole-book build runs once per session (it is the slowest thing we test)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+JB = Path(sys.executable).with_name("jupyter-book")
+
+settings.register_profile("ci", max_examples=60, deadline=None)
+settings.load_profile("ci")
+
+
+def toc_pages() -> list[str]:
+    """Every page of _toc.yml, as paths without extension (``"intro"``, ``"chapters/words/index"``)."""
+    return re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text())
+
+
+def build_book(source: Path, *, all_files: bool = True, timeout: int = 3000) -> subprocess.CompletedProcess:
+    """Run the README's build (`jupyter-book build --all -W --keep-going`) on ``source``."""
+    env = {**os.environ, "EMBEDKIT_BOOK": "1"}
+    cmd = [str(JB), "build", *(["--all"] if all_files else []), "-W", "--keep-going", str(source)]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """The whole book built from this checkout into _build/html (fails the test on a failed build).
+
+    Set EMBEDKIT_REUSE_BUILD=1 to reuse an existing _build/html (e.g. right after `make book`).
+    """
+    html = ROOT / "_build" / "html"
+    if os.environ.get("EMBEDKIT_REUSE_BUILD") == "1" and (html / "intro.html").is_file():
+        return html
+    shutil.rmtree(html, ignore_errors=True)  # no stale pages from an earlier layout
+    result = build_book(ROOT)
+    log = ROOT / "_build" / "build.log"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text(result.stdout + "\n" + result.stderr)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
+        pytest.fail(f"the book build failed (exit {result.returncode}); full log in {log}\n{tail}")
+    return html

@@ -1,0 +1,93 @@
+"""The build refuses to drift (DESIGN.md §3): throwaway books built with *our* execution settings must fail
+on a raising cell, a missing glue key and a broken cross-reference, and pass when all is well."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, build_book, toc_pages
+
+FRONT = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+"""
+
+GOOD = FRONT + textwrap.dedent(
+    """
+    (good-label)=
+    # A good page
+
+    ```{code-cell} ipython3
+    from myst_nb import glue
+    glue("answer", 6 * 7, display=False)
+    ```
+
+    The answer is {glue:text}`answer:d`; see {ref}`good-label`.
+    """
+)
+
+
+def make_book(tmp: Path, page: str) -> Path:
+    """A one-page book whose execution and parse settings are copied from the real _config.yml."""
+    ours = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config = {
+        "title": "throwaway",
+        "only_build_toc_files": True,
+        "execute": {**ours["execute"], "timeout": 60},
+        "parse": ours["parse"],
+    }
+    (tmp / "_config.yml").write_text(yaml.safe_dump(config))
+    (tmp / "_toc.yml").write_text("format: jb-book\nroot: index\n")
+    (tmp / "index.md").write_text(page)
+    return tmp
+
+
+def test_our_config_has_the_strict_settings():
+    execute = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]
+    assert execute["execute_notebooks"] == "force"
+    assert execute["allow_errors"] is False and execute["raise_on_error"] is True
+    assert 0 < execute["timeout"] <= 1200
+    assert "-W --keep-going" in (ROOT / "Makefile").read_text()
+
+
+def test_good_page_builds(tmp_path):
+    result = build_book(make_book(tmp_path, GOOD))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = (tmp_path / "_build" / "html" / "index.html").read_text()
+    assert re.search(r"answer is <span[^>]*>42</span>", html)  # the glued value, computed at build time
+
+
+@pytest.mark.parametrize(
+    "name,page,symptom",
+    [
+        ("raising cell", GOOD.replace("glue(\"answer\", 6 * 7", "1 / 0\nglue(\"answer\", 6 * 7"), "ZeroDivisionError"),
+        ("missing glue key", GOOD.replace("{glue:text}`answer:d`", "{glue:text}`no_such_key:d`"), "no_such_key"),
+        ("broken cross-reference", GOOD.replace("{ref}`good-label`", "{ref}`no-such-label`"), "no-such-label"),
+    ],
+)
+def test_drift_fails_the_build(tmp_path, name, page, symptom):
+    result = build_book(make_book(tmp_path, page))
+    assert result.returncode != 0, f"a {name} did not fail the build"
+    assert symptom in result.stdout + result.stderr
+
+
+def _toc_files() -> list[Path]:
+    return [ROOT / f"{f}.md" for f in toc_pages()]
+
+
+def test_every_page_in_the_toc_exists_and_every_notebook_page_executes():
+    """A MyST page with code cells but no jupytext front matter is silently NOT executed: forbid it."""
+    for page in _toc_files():
+        assert page.is_file(), f"{page.relative_to(ROOT)} is in _toc.yml but does not exist"
+        text = page.read_text()
+        if "```{code-cell}" in text:
+            assert re.search(r"^jupytext:\s*$.*?format_name:\s*myst", text, re.S | re.M), (
+                f"{page.relative_to(ROOT)} has code cells but no jupytext/myst front matter: it would not execute"
+            )
