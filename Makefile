@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 SPHINX_FLAGS ?= -W --keep-going
 
-.PHONY: book zip test setup setup-test browser tools benchmarks clean
+.PHONY: book book-cached zip test setup setup-test browser tools benchmarks clean
 .DEFAULT_GOAL := book
 
 $(BIN)/python:
@@ -43,6 +43,10 @@ browser:
 book: setup
 	rm -rf _build/html
 	EMBEDKIT_BOOK=1 $(BIN)/jupyter-book build --all $(SPHINX_FLAGS) .
+
+# Local quick rebuild through jupyter-cache, wiped whenever embedkit/requirements/config change.
+book-cached: setup
+	EMBEDKIT_BOOK=1 $(BIN)/python scripts/build_cached.py
 
 # The built HTML as one zip, for reading offline (open intro.html from the unpacked folder).
 zip:
