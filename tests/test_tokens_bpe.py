@@ -174,6 +174,11 @@ def test_invalid_ids_are_refused(trained):
         trained.decode([-1])
     with pytest.raises(TypeError, match="token ids are integers, got str"):
         trained.decode(["the"])
+    with pytest.raises(TypeError, match="got bool"):
+        trained.decode([True])
+    import numpy as np
+
+    assert trained.decode(np.array(trained.encode("the cat"))) == "the cat"  # numpy ids are fine
 
 
 def test_disallowed_special_token_in_text_is_refused(trained):
@@ -184,6 +189,8 @@ def test_disallowed_special_token_in_text_is_refused(trained):
     assert trained.encode("<|endoftext|>", disallowed_special=()) == trained.encode_ordinary("<|endoftext|>")
     with pytest.raises(ValueError, match="does not have"):
         trained.encode("x", allowed_special={"<|nope|>"})
+    with pytest.raises(TypeError, match="for one token write allowed_special=\\{'<\\|endoftext\\|>'\\}"):
+        trained.encode("x", allowed_special="<|endoftext|>")
 
 
 def test_bad_ranks_and_inputs_are_refused(tmp_path):
@@ -200,3 +207,15 @@ def test_bad_ranks_and_inputs_are_refused(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(ValueError, match="not a tokenizer file"):
         BPETokenizer.load(tmp_path / "x.json")
+
+
+def test_truncated_vocabulary_equals_training_with_the_smaller_size():
+    from embedkit import data
+
+    text = data.lee().text[:60_000]
+    big = BPETokenizer.train(text, 700)
+    small = BPETokenizer.train(text, 400)
+    assert big.truncate(400).ranks == small.ranks
+    assert big.truncate(400).merges == small.merges
+    with pytest.raises(ValueError, match="between 256 and 700, got 100"):
+        big.truncate(100)
