@@ -49,14 +49,33 @@ def _book_renderer(spec: dict, **_: object) -> dict:
 def setup() -> None:
     """Use the offline book renderer when building the book; Altair's default elsewhere.
 
-    Also lifts Altair's 5,000-row limit (our charts embed precomputed data on purpose) and sets a
-    theme that reads well in light and dark mode.
+    Also lifts Altair's 5,000-row limit (our charts embed precomputed data on purpose), sets a theme that
+    reads well in light and dark mode, and displays NumPy scalars as plain numbers (for glue).
     """
     alt.data_transformers.disable_max_rows()
     alt.renderers.register("embedkit-book", _book_renderer)
     if building_book():
         alt.renderers.enable("embedkit-book")
     alt.theme.register("embedkit", enable=True)(_theme)
+    _plain_numpy_scalars()
+
+
+def _plain_numpy_scalars() -> None:
+    """Show NumPy scalars as plain numbers (``0.85``, not ``np.float64(0.85)``), so that a glued NumPy
+    value takes a format spec such as ``{glue:text}`key:.2f``` like a Python float does."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import numpy as np
+
+    plain = shell.display_formatter.formatters["text/plain"]
+    plain.for_type(np.floating, lambda x, p, cycle: p.text(repr(float(x))))
+    plain.for_type(np.integer, lambda x, p, cycle: p.text(repr(int(x))))
+    plain.for_type(np.bool_, lambda x, p, cycle: p.text(repr(bool(x))))
 
 
 def _theme() -> alt.theme.ThemeConfig:

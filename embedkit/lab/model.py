@@ -4,16 +4,12 @@ Every model in the lab is the same stack: a token embedding, ``n_layers`` pre-no
 :class:`embedkit.attention.SelfAttention` then a GELU MLP, each with a residual connection), a final layer
 norm and a linear read-out to next-character logits. The ``scheme`` decides where position enters:
 
-========== ============================================================== ==================================
-scheme     what it adds                                                   where
-========== ============================================================== ==================================
-nope       nothing (the causal mask alone lets a decoder infer order)     —
-learned    a trained vector per position, :class:`~embedkit.positions.LearnedPositions` to the input
-sinusoidal fixed sine/cosine vectors, :func:`~embedkit.positions.sinusoidal`   to the input
-alibi      a fixed linear penalty on distance, :class:`~embedkit.positions.ALiBi`     to the scores
-t5         a trained bias per distance bucket, :class:`~embedkit.positions.T5RelativeBias` to the scores
-rope       rotation of queries and keys, :class:`~embedkit.rotary.RoPE`   to q and k
-========== ============================================================== ==================================
+* ``nope``: nothing; the causal mask alone lets a decoder infer order.
+* ``learned``: a trained vector per position (:class:`~embedkit.positions.LearnedPositions`), added to the input.
+* ``sinusoidal``: fixed sine/cosine vectors (:func:`~embedkit.positions.sinusoidal`), added to the input.
+* ``alibi``: a fixed linear penalty on distance (:class:`~embedkit.positions.ALiBi`), added to the scores.
+* ``t5``: a trained bias per distance bucket (:class:`~embedkit.positions.T5RelativeBias`), added to the scores.
+* ``rope``: rotation of queries and keys (:class:`~embedkit.rotary.RoPE`).
 
 The relative schemes (ALiBi, T5, RoPE) are one object shared by all layers, as in T5 and as RoPE's
 frequency table is in practice; :meth:`PositionLM.set_rope` swaps the RoPE object of every layer at once
