@@ -31,6 +31,32 @@ def build_book(source: Path, *, all_files: bool = True, timeout: int = 3000) -> 
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def keyed_vectors(vectors, stop: int | None = None):
+    """gensim ``KeyedVectors`` holding the first ``stop`` rows of an ``embedkit.Vectors`` (the reference
+    implementation our vectors, evaluators and probes are compared with)."""
+    import numpy as np
+    from gensim.models import KeyedVectors
+
+    words = vectors.words[:stop]
+    kv = KeyedVectors(vector_size=vectors.dim)
+    kv.add_vectors(words, np.asarray(vectors.vectors[: len(words)], dtype=np.float32))
+    return kv
+
+
+@pytest.fixture(scope="session")
+def glove():
+    """Pretrained GloVe 6B 50-d from embedkit.data (loaded once per test session)."""
+    from embedkit import data
+
+    return data.glove()
+
+
+@pytest.fixture(scope="session")
+def gensim_glove(glove):
+    """The same GloVe vectors in gensim's KeyedVectors."""
+    return keyed_vectors(glove)
+
+
 @pytest.fixture(scope="session")
 def built_book() -> Path:
     """The whole book built from this checkout into _build/html (fails the test on a failed build).

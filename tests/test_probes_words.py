@@ -24,20 +24,6 @@ from embedkit.probes.wordmap import WordMapProbe, pca, word_map, word_map_chart
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-def glove():
-    return data.glove()
-
-
-@pytest.fixture(scope="module")
-def gensim_glove(glove):
-    from gensim.models import KeyedVectors
-
-    kv = KeyedVectors(vector_size=glove.dim)
-    kv.add_vectors(glove.words, np.asarray(glove.vectors))
-    return kv
-
-
 QUESTIONS = [("man", "king", "woman"), ("france", "paris", "japan"), ("walk", "walked", "swim"), ("good", "better", "bad")]
 
 

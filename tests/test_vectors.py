@@ -11,20 +11,6 @@ from embedkit import UnknownWordError, Vectors
 from embedkit import data
 
 
-@pytest.fixture(scope="module")
-def glove():
-    return data.glove()
-
-
-@pytest.fixture(scope="module")
-def gensim_glove(glove):
-    from gensim.models import KeyedVectors
-
-    kv = KeyedVectors(vector_size=glove.dim)
-    kv.add_vectors(glove.words, np.asarray(glove.vectors))
-    return kv
-
-
 @pytest.mark.parametrize("word", ["frog", "king", "paris", "computer", "ballet"])
 def test_most_similar_equals_gensim(glove, gensim_glove, word):
     ours = glove.most_similar(word, topn=10)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import keyed_vectors
 from embedkit import Vectors, data
 from embedkit.data import Analogy
 from embedkit.words.evaluate import (
@@ -24,13 +25,7 @@ RESTRICT = 30_000  # keeps gensim's one-question-at-a-time evaluation fast enoug
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 
 
-def _keyed(vectors: Vectors, stop: int | None = None):
-    from gensim.models import KeyedVectors
-
-    words = vectors.words[:stop]
-    kv = KeyedVectors(vector_size=vectors.dim)
-    kv.add_vectors(words, np.asarray(vectors.vectors[: len(words)], dtype=np.float32))
-    return kv
+_keyed = keyed_vectors
 
 
 def _cosmul_keyed(vectors: Vectors, stop: int):
@@ -60,16 +55,6 @@ def _gensim_counts(sections_out):
 
 def _our_counts(result):
     return [(s.section, s.n_correct, s.n_evaluated) for s in result.sections]
-
-
-@pytest.fixture(scope="module")
-def glove():
-    return data.glove()
-
-
-@pytest.fixture(scope="module")
-def gensim_glove(glove):
-    return _keyed(glove)
 
 
 @pytest.fixture(scope="module")

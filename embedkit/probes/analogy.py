@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import UnknownWordError
 from ..vectors import Vectors
 from ..words.evaluate import COSMUL_EPSILON, METHODS
+from .live import text_probe
 
 __all__ = [
     "AnalogyProbe",
@@ -164,20 +165,7 @@ class ArithmeticProbe:
 
     def widget(self, start: str = "king - man + woman"):
         """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
-        import ipywidgets as w
-        from IPython.display import display
-
-        box = w.Text(value=start, description="sum", continuous_update=False, layout=w.Layout(width="420px"))
-        out = w.Output()
-
-        def show(_=None):
-            out.clear_output()
-            with out:
-                display(self.answer(box.value))
-
-        box.observe(show, names="value")
-        show()
-        return w.VBox([box, out])
+        return text_probe(self.answer, start, "sum", width="420px")
 
 
 def arithmetic_table(vectors: Vectors, expressions: Sequence[str], topn: int = 8) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import UnknownWordError
 from ..vectors import Vectors
+from .live import text_probe
 
 
 def neighbours_table(vectors: Vectors, words: Sequence[str], topn: int = 10) -> pd.DataFrame:
@@ -75,17 +76,4 @@ class NeighboursProbe:
 
     def widget(self, start: str = "frog"):
         """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
-        import ipywidgets as w
-        from IPython.display import display
-
-        box = w.Text(value=start, description="word", continuous_update=False)
-        out = w.Output()
-
-        def show(_=None):
-            out.clear_output()
-            with out:
-                display(self.answer(box.value))
-
-        box.observe(show, names="value")
-        show()
-        return w.VBox([box, out])
+        return text_probe(self.answer, start, "word")

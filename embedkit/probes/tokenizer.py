@@ -22,6 +22,7 @@ import pandas as pd
 from ..errors import UnknownWordError
 from ..tokens.bpe import token_label
 from ..vectors import Vectors
+from .live import text_probe
 
 __all__ = [
     "PALETTE",
@@ -212,17 +213,4 @@ class TokenNeighboursProbe:
 
     def widget(self, start: str = " king"):
         """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
-        import ipywidgets as w
-        from IPython.display import display
-
-        box = w.Text(value=start, description="text", continuous_update=False)
-        out = w.Output()
-
-        def show(_=None):
-            out.clear_output()
-            with out:
-                display(self.answer(box.value))
-
-        box.observe(show, names="value")
-        show()
-        return w.VBox([box, out])
+        return text_probe(self.answer, start, "text")
