@@ -142,10 +142,16 @@ def test_every_page_loads_offline_and_its_charts_render(browser, server, built_b
                 svg = lambda: charts.nth(i).locator("svg").first.inner_html()
                 before = svg()
                 if control.evaluate("e => e.tagName") == "SELECT":
-                    options = control.locator("option").all_inner_texts()
-                    control.select_option(options[-1] if len(options) > 1 else options[0])
-                else:
-                    control.evaluate("e => { e.value = e.max; e.dispatchEvent(new Event('input', {bubbles: true})); }")
+                    current = control.input_value()
+                    options = [o for o in control.locator("option").evaluate_all("os => os.map(o => o.value)") if o != current]
+                    if not options:
+                        continue
+                    control.select_option(options[-1])
+                else:  # move the slider to whichever end it is not at
+                    control.evaluate(
+                        "e => { e.value = (e.value == e.max ? e.min : e.max);"
+                        " e.dispatchEvent(new Event('input', {bubbles: true})); }"
+                    )
                 visit.page.wait_for_timeout(300)
                 if svg() == before:
                     problems.append(f"{path}: chart {i} did not change when its control changed")
