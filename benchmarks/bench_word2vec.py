@@ -1,7 +1,8 @@
 """Skip-gram training: embedkit's batched PyTorch trainer against gensim's Word2Vec, same corpus and settings.
 
 DESIGN.md §7 asks for at least half of gensim's words per second at equal quality (WordSim-353 Spearman
-within 0.02). Both models train on the State of the Union addresses (≈2.0M words) with the same settings;
+within 0.02). The quality clause is there so that speed is not bought with worse vectors, so it is checked
+one-sided: ours may score higher than gensim's, not more than 0.02 lower. Both models train on the State of the Union addresses (≈2.0M words) with the same settings;
 words per second counts corpus words × epochs over wall-clock time of the whole call (vocabulary included).
 Quality is scored by the same function for both: gensim's ``evaluate_word_pairs`` on WordSim-353.
 
@@ -88,10 +89,11 @@ def main() -> None:
         bench.extra[f"workers={workers}"] = row
         print(f"  workers={workers}: ours {row['ours_words_per_s']:,.0f} words/s, WordSim ρ {ws_ours[0]:.3f}; "
               f"gensim {row['gensim_words_per_s']:,.0f} words/s, WordSim ρ {ws_peer[0]:.3f}")
-        bench.compare(f"skip-gram training speed, workers={workers}", t_ours, t_peer, target=">= 0.5x gensim",
-                      min_speedup=0.5,
+        quality = ws_ours[0] >= ws_peer[0] - 0.02
+        bench.compare(f"skip-gram training speed, workers={workers}", t_ours, t_peer,
+                      target=">= 0.5x gensim, WordSim-353 at most 0.02 below", min_speedup=0.5, condition=quality,
                       note=f"WordSim-353 Spearman: ours {ws_ours[0]:.3f}, gensim {ws_peer[0]:.3f} "
-                           f"(target: within 0.02; {'met' if abs(ws_ours[0] - ws_peer[0]) <= 0.02 else 'missed'})")
+                           f"({'met' if quality else 'missed'})")
     bench.write()
 
 

@@ -23,9 +23,10 @@ STAMP = ROOT / "_build" / ".inputs-stamp"
 
 
 def inputs_stamp(root: Path = ROOT) -> str:
-    """SHA-256 over the package source, the requirements, the book config and installed versions."""
+    """SHA-256 over the package source, the benchmark results the book shows, the requirements, the book
+    config and the installed versions."""
     h = hashlib.sha256()
-    files = sorted(root.glob("embedkit/**/*.py")) + [root / n for n in ("requirements.txt", "pyproject.toml", "_config.yml")]
+    files = sorted(root.glob("embedkit/**/*.py")) + sorted(root.glob("benchmarks/results/*.json")) + [root / n for n in ("requirements.txt", "pyproject.toml", "_config.yml")]
     for f in files:
         if f.is_file():
             h.update(f.relative_to(root).as_posix().encode())

@@ -25,3 +25,13 @@ def test_stamp_changes_when_embedkit_changes(tmp_path):
     module.write_text("BASE = 10_000\n")
     (tmp_path / "requirements.txt").write_text("numpy>=1\n")
     assert build_cached.inputs_stamp(tmp_path) != before
+
+
+def test_stamp_changes_when_benchmark_results_change(tmp_path):
+    """book/benchmarks.md shows benchmarks/results/*.json: new results must re-execute it."""
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    result = tmp_path / "benchmarks" / "results" / "rotary.json"
+    result.write_text('{"ratio": 4.1}\n')
+    before = build_cached.inputs_stamp(tmp_path)
+    result.write_text('{"ratio": 5.0}\n')
+    assert build_cached.inputs_stamp(tmp_path) != before
