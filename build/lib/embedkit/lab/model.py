@@ -1,0 +1,144 @@
+"""A small decoder-only transformer whose only moving part is how it learns position.
+
+Every model in the lab is the same stack: a token embedding, ``n_layers`` pre-norm blocks (causal
+:class:`embedkit.attention.SelfAttention` then a GELU MLP, each with a residual connection), a final layer
+norm and a linear read-out to next-character logits. The ``scheme`` decides where position enters:
+
+* ``nope``: nothing; the causal mask alone lets a decoder infer order.
+* ``learned``: a trained vector per position (:class:`~embedkit.positions.LearnedPositions`), added to the input.
+* ``sinusoidal``: fixed sine/cosine vectors (:func:`~embedkit.positions.sinusoidal`), added to the input.
+* ``alibi``: a fixed linear penalty on distance (:class:`~embedkit.positions.ALiBi`), added to the scores.
+* ``t5``: a trained bias per distance bucket (:class:`~embedkit.positions.T5RelativeBias`), added to the scores.
+* ``rope``: rotation of queries and keys (:class:`~embedkit.rotary.RoPE`).
+
+The relative schemes (ALiBi, T5, RoPE) are one object shared by all layers, as in T5 and as RoPE's
+frequency table is in practice; :meth:`PositionLM.set_rope` swaps the RoPE object of every layer at once
+(the lab does this at inference to try context-extension scalings on a trained model).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..attention import SelfAttention
+
+SCHEMES = ("nope", "learned", "sinusoidal", "alibi", "t5", "rope")
+"""The position schemes :class:`PositionLM` knows, in the order the lab reports them."""
+
+
+class Block(nn.Module):
+    """Pre-norm decoder block: ``x + attn(norm(x))`` then ``x + mlp(norm(x))``."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, *, rope=None, bias=None):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attn = SelfAttention(d_model, n_heads, causal=True, rope=rope, bias=bias)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x: (batch, seq, d_model)`` → same shape."""
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class PositionLM(nn.Module):
+    """Decoder-only character language model with a pluggable position scheme.
+
+    Args:
+        vocab_size: number of distinct tokens.
+        scheme: one of :data:`SCHEMES`.
+        d_model, n_heads, n_layers: width, heads per layer, number of blocks.
+        d_ff: hidden width of the MLP (default ``4 * d_model``).
+        max_len: size of the learned position table (``"learned"`` only): the longest sequence the model
+            can be run on. Rows past the training length exist but are never trained.
+        rope_base: RoPE's base (``"rope"`` only).
+        t5_buckets, t5_max_distance: T5 relative-bias buckets and the distance from which all distances share
+            the last bucket (``"t5"`` only).
+        learned_init_std: standard deviation of the learned position vectors at initialisation. The default,
+            1, is the scale of PyTorch's token embeddings (``N(0, 1)``), so positions and tokens start as equal
+            partners, as in GPT-2 (0.01 and 0.02); rows that are never trained keep this random value.
+
+    ``forward(ids)`` takes ``LongTensor (batch, seq)`` and returns logits ``(batch, seq, vocab_size)``.
+    """
+
+    def __init__(self, vocab_size: int, scheme: str, *, d_model: int = 64, n_heads: int = 4, n_layers: int = 2,
+                 d_ff: int | None = None, max_len: int = 1024, rope_base: float = 10000.0,
+                 t5_buckets: int = 32, t5_max_distance: int = 128, learned_init_std: float = 1.0):
+        super().__init__()
+        if scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
+        if not isinstance(vocab_size, int) or vocab_size < 2:
+            raise ValueError(f"vocab_size must be an integer >= 2, got {vocab_size!r}")
+        if not isinstance(d_model, int) or not isinstance(n_heads, int) or n_heads < 1 or d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        if not isinstance(n_layers, int) or n_layers < 1:
+            raise ValueError(f"n_layers must be a positive integer, got {n_layers!r}")
+        self.scheme = scheme
+        self.vocab_size, self.d_model, self.n_heads = vocab_size, d_model, n_heads
+        self.head_dim = d_model // n_heads
+        self.embed = nn.Embedding(vocab_size, d_model)
+        self.positions = None
+        rope = bias = None
+        if scheme == "learned":
+            from ..positions import LearnedPositions
+
+            self.positions = LearnedPositions(max_len, d_model, init_std=learned_init_std)
+        elif scheme == "alibi":
+            from ..positions import ALiBi
+
+            bias = ALiBi(n_heads)
+        elif scheme == "t5":
+            from ..positions import T5RelativeBias
+
+            bias = T5RelativeBias(n_heads, num_buckets=t5_buckets, max_distance=t5_max_distance,
+                                  bidirectional=False)
+        elif scheme == "rope":
+            from ..rotary import RoPE
+
+            if self.head_dim % 2:
+                raise ValueError(f"RoPE needs an even head_dim, got d_model / n_heads = {self.head_dim}")
+            rope = RoPE(self.head_dim, base=rope_base)
+        self.blocks = nn.ModuleList(
+            Block(d_model, n_heads, d_ff or 4 * d_model, rope=rope, bias=bias) for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size)
+
+    @property
+    def rope(self):
+        """The RoPE object the layers use (``None`` unless the scheme is ``"rope"``)."""
+        return self.blocks[0].attn.rope
+
+    def set_rope(self, rope) -> None:
+        """Give every layer ``rope`` (e.g. a RoPE with a context-extension scaling) in place of the current one."""
+        if self.scheme != "rope":
+            raise ValueError(f"set_rope needs a model with the 'rope' scheme, this one is {self.scheme!r}")
+        if not hasattr(rope, "rotate"):
+            raise TypeError(f"rope must have a .rotate(x, positions) method, got {type(rope).__name__}")
+        for block in self.blocks:
+            block.attn.rope = rope
+
+    def forward(self, ids: Tensor) -> Tensor:
+        """``ids: LongTensor (batch, seq)`` → logits ``(batch, seq, vocab_size)``."""
+        if not isinstance(ids, Tensor) or ids.dim() != 2 or ids.dtype != torch.long:
+            shape = f"{tuple(ids.shape)} {ids.dtype}" if isinstance(ids, Tensor) else type(ids).__name__
+            raise ValueError(f"ids must be a LongTensor of shape (batch, seq), got {shape}")
+        seq = ids.shape[1]
+        x = self.embed(ids)
+        if self.scheme == "learned":
+            x = x + self.positions(torch.arange(seq, device=ids.device))
+        elif self.scheme == "sinusoidal":
+            from ..positions import sinusoidal
+
+            x = x + sinusoidal(seq, self.d_model).to(x.device)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x))
+
+    def n_parameters(self) -> int:
+        """Number of trained parameters (a shared T5 bias counted once)."""
+        return sum(p.numel() for p in self.parameters())
+
+    def extra_repr(self) -> str:
+        return f"scheme={self.scheme!r}"

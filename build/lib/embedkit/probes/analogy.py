@@ -1,0 +1,221 @@
+"""Analogy and vector-arithmetic probes: *a* is to *b* as *c* is to ?, and sums like ``king - man + woman``.
+
+Both ask the same question of the vectors: which word is nearest (cosine) to a combination of other words?
+An analogy *a : b :: c : ?* is the expression ``b - a + c`` (3CosAdd, Mikolov et al., 2013), or, with
+``method="3cosmul"``, Levy & Goldberg's (2014) product of shifted cosines. Query words never answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..errors import UnknownWordError
+from ..vectors import Vectors
+from ..words.evaluate import COSMUL_EPSILON, METHODS
+from .live import text_probe
+
+__all__ = [
+    "AnalogyProbe",
+    "ArithmeticProbe",
+    "analogy_chart",
+    "arithmetic_table",
+    "parse_expression",
+    "solve_analogy",
+    "analogy_table",
+]
+
+
+def solve_analogy(
+    vectors: Vectors, a: str, b: str, c: str, *, method: str = "3cosadd", topn: int = 5, restrict_vocab: int | None = None
+) -> list[tuple[str, float]]:
+    """The ``topn`` best answers to *a : b :: c : ?*, best first, with their scores.
+
+    ``"3cosadd"``: cosine with the unit mean of ``b``, ``c`` and ``-a`` (exactly ``vectors.most_similar(
+    positive=[b, c], negative=[a])``). ``"3cosmul"``: ``s(x,b) s(x,c) / (s(x,a) + ε)`` with
+    ``s = (1 + cos) / 2``. ``restrict_vocab`` limits candidates to the most frequent rows.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
+    if method == "3cosadd":
+        return vectors.most_similar(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab)
+    if not isinstance(topn, int) or topn < 1:
+        raise ValueError(f"topn must be a positive integer, got {topn!r}")
+    stop = len(vectors) if restrict_vocab is None else restrict_vocab
+    if not isinstance(stop, int) or not 1 <= stop <= len(vectors):
+        raise ValueError(f"restrict_vocab must be between 1 and {len(vectors):,}, got {restrict_vocab!r}")
+    rows = [vectors.row(w) for w in (a, b, c)]
+    unit = vectors.unit[:stop]
+    sa, sb, sc = ((1 + unit @ vectors.unit[r]) / 2 for r in rows)
+    scores = sb * sc / (sa + COSMUL_EPSILON)
+    scores[[r for r in rows if r < stop]] = -np.inf
+    k = min(topn, stop - len({r for r in rows if r < stop}))
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(vectors.words[i], float(scores[i])) for i in best]
+
+
+def analogy_table(
+    vectors: Vectors, questions: Sequence[tuple[str, str, str]], *, topn: int = 5, methods: Sequence[str] = METHODS
+) -> pd.DataFrame:
+    """Long table of the ``topn`` answers to each question by each method.
+
+    Columns: ``query`` (``"man : king :: woman : ?"``), ``method``, ``rank`` (1 = best), ``answer``, ``score``.
+    """
+    if not questions:
+        raise ValueError("give at least one (a, b, c) question")
+    rows = []
+    for q in questions:
+        if len(q) != 3:
+            raise ValueError(f"an analogy question is three words (a, b, c), got {q!r}")
+        a, b, c = q
+        for method in methods:
+            for rank, (word, score) in enumerate(solve_analogy(vectors, a, b, c, method=method, topn=topn), start=1):
+                rows.append({"query": f"{a} : {b} :: {c} : ?", "method": method, "rank": rank, "answer": word, "score": score})
+    return pd.DataFrame(rows)
+
+
+def analogy_chart(table: pd.DataFrame, start: str | None = None, *, title: str = "Question ") -> alt.Chart:
+    """Static face of both probes: the answers to one query, chosen from a drop-down, one panel per method.
+
+    ``table`` has columns ``query``, ``rank``, ``answer``, ``score`` and optionally ``method`` (from
+    :func:`analogy_table` or :func:`arithmetic_table`). Runs in the browser without a kernel.
+    """
+    queries = list(dict.fromkeys(table["query"]))
+    pick = alt.param(name="query", value=start or queries[0], bind=alt.binding_select(options=queries, name=title))
+    base = (
+        alt.Chart(table, description="Best answers to a chosen analogy or vector sum")
+        .mark_bar()
+        .encode(
+            x=alt.X("score:Q", title="score"),
+            y=alt.Y("answer:N", sort=alt.EncodingSortField("rank"), title=None),
+            color=alt.condition(alt.datum.rank == 1, alt.value("#d62728"), alt.value("#4c78a8")),
+            tooltip=["answer", alt.Tooltip("score:Q", format=".3f"), "rank"],
+        )
+        .add_params(pick)
+        .transform_filter(alt.datum.query == pick)
+        .properties(width=260, height=alt.Step(18))
+    )
+    if "method" in table.columns and table["method"].nunique() > 1:
+        return base.encode(
+            x=alt.X("score:Q", title="score", scale=alt.Scale(zero=False))
+        ).facet(column=alt.Column("method:N", title=None)).resolve_scale(x="independent", y="independent")
+    return base
+
+
+# -- vector arithmetic ----------------------------------------------------------------------------
+
+def parse_expression(expression: str) -> tuple[list[str], list[str]]:
+    """Split ``"king - man + woman"`` into positive ``["king", "woman"]`` and negative ``["man"]`` words.
+
+    Terms are words joined by ``+`` or ``-``; a leading ``-`` makes the first term negative. A ``-`` that
+    stands alone or starts a word subtracts; inside a word it is a hyphen (``well-being`` is one word), so
+    write ``paris - france`` with spaces. Words are lower-cased (the book's vectors are).
+    """
+    if not isinstance(expression, str):
+        raise TypeError(f"expression must be a string like 'king - man + woman', got {type(expression).__name__}")
+    text = expression.strip().lower()
+    if not text:
+        raise ValueError("expression is empty: write words joined by + and -, e.g. 'king - man + woman'")
+    tokens: list[str] = []
+    for piece in text.replace("+", " + ").split():
+        if piece.startswith("-") and len(piece) > 1:  # "-man"; inner hyphens stay: "well-being" is one word
+            tokens += ["-", piece[1:]]
+        else:
+            tokens.append(piece)
+    positive, negative, sign, expect_word = [], [], "+", True
+    for i, tok in enumerate(tokens):
+        if tok in ("+", "-"):
+            if expect_word and i > 0:
+                raise ValueError(f"two operators in a row in {expression!r}: write words joined by + and -")
+            sign, expect_word = tok, True
+        elif not expect_word:
+            raise ValueError(f"missing + or - between {tokens[i - 1]!r} and {tok!r} in {expression!r}")
+        else:
+            (positive if sign == "+" else negative).append(tok)
+            sign, expect_word = "+", False
+    if expect_word:
+        raise ValueError(f"{expression!r} ends with an operator: add a word after it")
+    return positive, negative
+
+
+class ArithmeticProbe:
+    """Live face of vector arithmetic: type ``king - man + woman``, see the nearest words.
+
+    ``answer(expression)`` is the callback, a plain function: a table of the nearest words (query words
+    excluded), or a message (bad syntax, unknown word with suggestions) as a string.
+    """
+
+    def __init__(self, vectors: Vectors, topn: int = 8):
+        self.vectors = vectors
+        self.topn = topn
+
+    def answer(self, expression: str) -> pd.DataFrame | str:
+        try:
+            positive, negative = parse_expression(expression)
+            if not positive:
+                return "Give at least one word with a + sign, e.g. 'king - man + woman'."
+            pairs = self.vectors.most_similar(positive=positive, negative=negative, topn=self.topn)
+        except (ValueError, TypeError, UnknownWordError) as err:
+            return str(err)
+        return pd.DataFrame(pairs, columns=["word", "similarity"]).round(3)
+
+    def widget(self, start: str = "king - man + woman"):
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+        return text_probe(self.answer, start, "sum", width="420px")
+
+
+def arithmetic_table(vectors: Vectors, expressions: Sequence[str], topn: int = 8) -> pd.DataFrame:
+    """Long table of the nearest words to each expression: columns ``query``, ``rank``, ``answer``, ``score``."""
+    if not expressions:
+        raise ValueError("give at least one expression")
+    rows = []
+    for expr in expressions:
+        positive, negative = parse_expression(expr)
+        for rank, (word, score) in enumerate(vectors.most_similar(positive=positive, negative=negative, topn=topn), start=1):
+            rows.append({"query": expr, "rank": rank, "answer": word, "score": score})
+    return pd.DataFrame(rows)
+
+
+class AnalogyProbe:
+    """Live face of the analogy solver: three words and a method, the best answers.
+
+    ``answer(a, b, c, method)`` is the callback: a table (answer, score) or a message as a string.
+    """
+
+    def __init__(self, vectors: Vectors, topn: int = 5):
+        self.vectors = vectors
+        self.topn = topn
+
+    def answer(self, a: str, b: str, c: str, method: str = "3cosadd") -> pd.DataFrame | str:
+        words = [w.strip().lower() for w in (a, b, c)]
+        if not all(words):
+            return "Fill in all three words: a is to b as c is to ?"
+        try:
+            pairs = solve_analogy(self.vectors, *words, method=method, topn=self.topn)
+        except (ValueError, UnknownWordError) as err:
+            return str(err)
+        return pd.DataFrame(pairs, columns=["answer", "score"]).round(3)
+
+    def widget(self, a: str = "man", b: str = "king", c: str = "woman"):
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+        import ipywidgets as w
+        from IPython.display import display
+
+        boxes = [w.Text(value=v, layout=w.Layout(width="120px"), continuous_update=False) for v in (a, b, c)]
+        method = w.Dropdown(options=list(METHODS), value="3cosadd", layout=w.Layout(width="110px"))
+        out = w.Output()
+
+        def show(_=None):
+            out.clear_output()
+            with out:
+                display(self.answer(*(box.value for box in boxes), method=method.value))
+
+        for control in (*boxes, method):
+            control.observe(show, names="value")
+        show()
+        row = w.HBox([boxes[0], w.Label("is to"), boxes[1], w.Label("as"), boxes[2], w.Label("is to ?"), method])
+        return w.VBox([row, out])

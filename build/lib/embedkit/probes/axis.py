@@ -1,0 +1,158 @@
+"""Semantic-axis probe: a direction between two poles (``he`` − ``she``, ``rich`` − ``poor``) and where
+words fall along it.
+
+The axis is the difference of the mean unit vectors of the two poles, scaled to unit length; a word's
+position is the cosine between its vector and that axis, positive towards the first pole. With one word per
+pole this is the *he − she* direction that Bolukbasi et al. (2016) used to show how occupations inherit the
+gender associations of the training text; averaging several pairs (``he, him, his, man`` against ``she,
+her, hers, woman``) gives a steadier direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..errors import UnknownWordError
+from ..vectors import Vectors
+
+__all__ = ["AxisProbe", "axis_chart", "axis_table", "project", "semantic_axis"]
+
+Pole = str | Sequence[str]
+
+
+def _words(pole: Pole, name: str) -> list[str]:
+    words = [pole] if isinstance(pole, str) else list(pole)
+    words = [w.strip().lower() for w in words if w.strip()]
+    if not words:
+        raise ValueError(f"{name} pole is empty: give at least one word")
+    return words
+
+
+def semantic_axis(vectors: Vectors, positive: Pole, negative: Pole) -> np.ndarray:
+    """Unit direction from the ``negative`` pole to the ``positive`` pole, shape ``(dim,)``, float32.
+
+    Each pole is a word or a list of words; a pole's point is the mean of its words' unit vectors.
+    """
+    pos, neg = _words(positive, "positive"), _words(negative, "negative")
+    if set(pos) & set(neg):
+        raise ValueError(f"a word cannot be on both poles: {sorted(set(pos) & set(neg))}")
+    unit = vectors.unit
+    direction = unit[[vectors.row(w) for w in pos]].mean(axis=0) - unit[[vectors.row(w) for w in neg]].mean(axis=0)
+    norm = np.linalg.norm(direction)
+    if norm == 0:
+        raise ValueError("the two poles have the same mean vector, so there is no direction between them")
+    return (direction / norm).astype(np.float32)
+
+
+def project(vectors: Vectors, axis: np.ndarray, words: Sequence[str]) -> np.ndarray:
+    """Cosine of each word's vector with ``axis``: shape ``(len(words),)``, in [-1, 1]."""
+    axis = np.asarray(axis, dtype=np.float32)
+    if axis.shape != (vectors.dim,):
+        raise ValueError(f"axis must have shape ({vectors.dim},), got {axis.shape}")
+    axis = axis / np.linalg.norm(axis)
+    return vectors.unit[[vectors.row(w) for w in words]] @ axis
+
+
+def axis_table(
+    vectors: Vectors,
+    axes: Mapping[str, tuple[Pole, Pole]],
+    words: Mapping[str, Sequence[str]] | Sequence[str],
+) -> pd.DataFrame:
+    """Long table of every word on every axis.
+
+    Args:
+        axes: name → (positive pole, negative pole), e.g. ``{"he − she": ("he", "she")}``.
+        words: the words to place, as a list or as groups (group name → words).
+
+    Columns: ``axis``, ``group``, ``word``, ``score`` (cosine with the axis, positive towards the first pole).
+    """
+    if not axes:
+        raise ValueError("give at least one axis: name -> (positive pole, negative pole)")
+    groups = {"words": list(words)} if not isinstance(words, Mapping) else {k: list(v) for k, v in words.items()}
+    if not any(groups.values()):
+        raise ValueError("give at least one word to place on the axes")
+    rows = []
+    for name, (positive, negative) in axes.items():
+        direction = semantic_axis(vectors, positive, negative)
+        for group, members in groups.items():
+            for word, score in zip(members, project(vectors, direction, members)):
+                rows.append({"axis": name, "group": group, "word": word, "score": float(score)})
+    return pd.DataFrame(rows)
+
+
+def axis_chart(table: pd.DataFrame, start: str | None = None) -> alt.Chart:
+    """Static face: words ordered along a chosen axis (drop-down), coloured by group; hover for values.
+
+    Everything runs in the browser over the precomputed ``table`` (see :func:`axis_table`).
+    """
+    names = list(dict.fromkeys(table["axis"]))
+    pick = alt.param(name="axis", value=start or names[0], bind=alt.binding_select(options=names, name="Axis "))
+    groups = alt.selection_point(fields=["group"], bind="legend")
+    base = alt.Chart(table, description="Words placed along a semantic axis").transform_filter(alt.datum.axis == pick)
+    y = alt.Y("word:N", sort=alt.EncodingSortField("score", order="descending"), title=None)
+    rule = base.mark_rule(color="#888", strokeDash=[2, 2]).encode(x=alt.datum(0))
+    bars = (
+        base.mark_bar(height=10)
+        .encode(
+            x=alt.X("score:Q", title="cosine with the axis (← second pole · first pole →)"),
+            x2=alt.datum(0),
+            y=y,
+            color=alt.Color("group:N", title="group (click to highlight)"),
+            opacity=alt.condition(groups, alt.value(1.0), alt.value(0.2)),
+            tooltip=["word", "group", alt.Tooltip("score:Q", format=".3f")],
+        )
+    )
+    return (rule + bars).add_params(pick, groups).properties(width=380, height=alt.Step(14))
+
+
+class AxisProbe:
+    """Live face: two poles and a list of words; the words sorted along the axis between the poles.
+
+    ``answer(positive, negative, words)`` is the callback (comma-separated strings or lists): a table
+    (word, score) sorted from the first pole to the second, or a message (unknown word, …) as a string.
+    """
+
+    def __init__(self, vectors: Vectors):
+        self.vectors = vectors
+
+    @staticmethod
+    def _split(text: str | Sequence[str]) -> list[str]:
+        items = text.replace("\n", ",").split(",") if isinstance(text, str) else list(text)
+        return [w.strip().lower() for w in items if w.strip()]
+
+    def answer(self, positive: str | Sequence[str], negative: str | Sequence[str], words: str | Sequence[str]) -> pd.DataFrame | str:
+        try:
+            direction = semantic_axis(self.vectors, self._split(positive), self._split(negative))
+            chosen = self._split(words)
+            if not chosen:
+                return "List some words to place on the axis."
+            scores = project(self.vectors, direction, chosen)
+        except (ValueError, UnknownWordError) as err:
+            return str(err)
+        table = pd.DataFrame({"word": chosen, "score": scores.astype(float)})
+        return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True).round(3)
+
+    def widget(self, positive: str = "he, him, his, man", negative: str = "she, her, hers, woman",
+               words: str = "nurse, engineer, doctor, receptionist, programmer, librarian, surgeon, dancer"):
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+        import ipywidgets as w
+        from IPython.display import display
+
+        pos = w.Text(value=positive, description="pole +", continuous_update=False, layout=w.Layout(width="420px"))
+        neg = w.Text(value=negative, description="pole −", continuous_update=False, layout=w.Layout(width="420px"))
+        box = w.Textarea(value=words, description="words", continuous_update=False, layout=w.Layout(width="420px"))
+        out = w.Output()
+
+        def show(_=None):
+            out.clear_output()
+            with out:
+                display(self.answer(pos.value, neg.value, box.value))
+
+        for control in (pos, neg, box):
+            control.observe(show, names="value")
+        show()
+        return w.VBox([pos, neg, box, out])

@@ -1,0 +1,29 @@
+"""The live face shared by text-driven probes: a text box, and the probe's answer shown below it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def text_probe(answer: Callable[[str], object], start: str, description: str, width: str | None = None):
+    """An ipywidgets ``VBox``: a ``Text`` box and an ``Output`` showing ``answer(text)``.
+
+    ``answer`` is the probe's plain callback (tested on its own); it runs again each time the text changes,
+    which needs a live kernel (Binder, JupyterLab). The first answer is computed now, so the saved page
+    shows it too.
+    """
+    import ipywidgets as w
+    from IPython.display import display
+
+    layout = w.Layout(width=width) if width else w.Layout()
+    box = w.Text(value=start, description=description, continuous_update=False, layout=layout)
+    out = w.Output()
+
+    def show(_=None):
+        out.clear_output()
+        with out:
+            display(answer(box.value))
+
+    box.observe(show, names="value")
+    show()
+    return w.VBox([box, out])

@@ -1,0 +1,79 @@
+"""Nearest-neighbour probe: type a word, see the words whose vectors point the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from ..errors import UnknownWordError
+from ..vectors import Vectors
+from .live import text_probe
+
+
+def neighbours_table(vectors: Vectors, words: Sequence[str], topn: int = 10) -> pd.DataFrame:
+    """Long table of the ``topn`` nearest neighbours of each word.
+
+    Columns: ``word``, ``rank`` (1 = nearest), ``neighbour``, ``similarity`` (cosine).
+    """
+    if not words:
+        raise ValueError("give at least one word to probe")
+    rows = [
+        {"word": w, "rank": r, "neighbour": n, "similarity": s}
+        for w in words
+        for r, (n, s) in enumerate(vectors.most_similar(w, topn=topn), start=1)
+    ]
+    return pd.DataFrame(rows)
+
+
+def neighbours_chart(table: pd.DataFrame, start: str | None = None) -> alt.Chart:
+    """Static face: a bar chart of one word's neighbours, with a drop-down to choose the word.
+
+    Everything runs in the browser (an Altair parameter bound to a select input filters the
+    precomputed ``table``), so the chart stays interactive in the published book without a kernel.
+    """
+    words = list(dict.fromkeys(table["word"]))
+    pick = alt.param(
+        name="word",
+        value=start or words[0],
+        bind=alt.binding_select(options=words, name="Neighbours of "),
+    )
+    return (
+        alt.Chart(table, description="Nearest neighbours of a chosen word (cosine similarity)")
+        .mark_bar()
+        .encode(
+            x=alt.X("similarity:Q", title="cosine similarity", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("neighbour:N", sort=alt.EncodingSortField("rank"), title=None),
+            tooltip=["neighbour", alt.Tooltip("similarity:Q", format=".3f"), "rank"],
+        )
+        .add_params(pick)
+        .transform_filter(alt.datum.word == pick)
+        .properties(width=360, height=alt.Step(18))
+    )
+
+
+class NeighboursProbe:
+    """Live face: a text box and the neighbours of whatever word is typed in it.
+
+    ``answer(word)`` is the callback, a plain function: it returns a table of neighbours, or a message
+    (unknown word, with suggestions) as a string.
+    """
+
+    def __init__(self, vectors: Vectors, topn: int = 10):
+        self.vectors = vectors
+        self.topn = topn
+
+    def answer(self, word: str) -> pd.DataFrame | str:
+        word = word.strip().lower()
+        if not word:
+            return "Type a word."
+        try:
+            pairs = self.vectors.most_similar(word, topn=self.topn)
+        except UnknownWordError as err:
+            return str(err)
+        return pd.DataFrame(pairs, columns=["neighbour", "similarity"]).round(3)
+
+    def widget(self, start: str = "frog"):
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+        return text_probe(self.answer, start, "word")

@@ -1,0 +1,201 @@
+"""Rotary probes: a rotation dial (each pair of channels turning as the position moves) and the score of a
+query with a key against their distance, for a chosen base and context-extension scaling.
+
+Both have a static face (an Altair chart with sliders and drop-downs over precomputed data, live in the
+published book) and a live face (ipywidgets, for Binder/JupyterLab). Their callbacks, :func:`dial_table`
+and :func:`score_table`, are plain functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..rope_scaling import scaled_inverse_frequencies
+from ..rotary import decay_bound, mean_cos_score
+
+__all__ = ["RotationDialProbe", "ScoreProbe", "dial_chart", "dial_table", "score_chart", "score_table"]
+
+
+def dial_table(head_dim: int = 128, base: float = 10000.0, pairs: Sequence[int] = (0, 8, 16, 32, 63),
+               positions: Sequence[int] | range = range(0, 101)) -> pd.DataFrame:
+    """Where the unit vector ``(1, 0)`` of each chosen pair points at each position.
+
+    Columns: ``pair``, ``label``, ``position``, ``angle`` (radians, ``position·θ_pair``), ``x``, ``y`` (on a
+    ring of radius ``1 + ring``, one ring per pair so the hands do not overlap), ``wavelength``.
+    """
+    if head_dim <= 0 or head_dim % 2:
+        raise ValueError(f"head_dim must be a positive even integer, got {head_dim}")
+    pairs = list(pairs)
+    bad = [p for p in pairs if not 0 <= p < head_dim // 2]
+    if bad:
+        raise ValueError(f"pairs must be in 0 … {head_dim // 2 - 1} for head_dim={head_dim}, got {bad}")
+    positions = np.asarray(list(positions))
+    rows = []
+    for ring, p in enumerate(pairs):
+        theta = base ** (-2 * p / head_dim)
+        angle = positions * theta
+        radius = 1.0 + ring
+        wavelength = 2 * math.pi / theta
+        label = f"pair {p} (one turn per {wavelength:,.0f} positions)"
+        for m, a in zip(positions, angle):
+            rows.append({"pair": p, "label": label, "position": int(m), "angle": float(a),
+                         "x": radius * math.cos(a), "y": radius * math.sin(a), "wavelength": wavelength})
+    return pd.DataFrame(rows)
+
+
+def dial_chart(table: pd.DataFrame, start: int = 10) -> alt.LayerChart:
+    """Static face of the dial: concentric rings, one hand per pair, and a slider for the position.
+
+    The fastest pair (innermost) spins; the slowest barely moves. Faint dots trace the positions passed.
+    """
+    top = int(table["position"].max())
+    pos = alt.param(name="position", value=min(start, top),
+                    bind=alt.binding_range(min=int(table["position"].min()), max=top, step=1, name="position "))
+    rings = table.groupby("label", sort=False)["x"].apply(lambda s: float(np.hypot(s.iloc[0], table.loc[s.index[0], "y"])))
+    circle = pd.DataFrame([
+        {"label": lab, "t": t, "x": r * math.cos(t), "y": r * math.sin(t)}
+        for lab, r in rings.items() for t in np.linspace(0, 2 * math.pi, 73)
+    ])
+    scale = alt.Scale(domain=[-len(rings) - 0.3, len(rings) + 0.3])
+    color = alt.Color("label:N", title=None, sort=list(rings.index), legend=alt.Legend(orient="bottom", columns=1, labelLimit=400))
+    x, y = alt.X("x:Q", scale=scale, axis=None), alt.Y("y:Q", scale=scale, axis=None)
+    base = alt.Chart(table).encode(x=x, y=y, color=color)
+    guide = alt.Chart(circle).mark_line(strokeWidth=0.7, opacity=0.4).encode(x=x, y=y, color=color, order="t:Q")
+    trail = base.mark_circle(size=12, opacity=0.25).transform_filter(alt.datum.position <= pos)
+    now = base.transform_filter(alt.datum.position == pos)
+    hand = now.mark_rule(strokeWidth=2.5).encode(x2=alt.datum(0), y2=alt.datum(0))
+    tip = now.mark_circle(size=90, opacity=1).encode(
+        tooltip=["label:N", "position:Q", alt.Tooltip("angle:Q", format=".2f", title="angle (rad)")])
+    return alt.layer(guide, trail, hand, tip).add_params(pos).properties(
+        width=340, height=340, description="RoPE rotation dial: each pair of channels turns by position × θ_i")
+
+
+def score_table(head_dim: int = 128, bases: Sequence[float] = (10000.0, 500000.0),
+                scalings: Mapping[str, Mapping | None] | None = None,
+                distances: Sequence[int] | np.ndarray | None = None) -> pd.DataFrame:
+    """Score against distance for every base and scaling: the callback of the score-vs-distance probe.
+
+    For each combination, two curves: ``score`` (:func:`embedkit.rotary.mean_cos_score`: a query and a key
+    that are ``(1, 0)`` in every pair, divided by the number of pairs, attention factor included) and
+    ``bound (shape)`` (RoFormer's relative bound, :func:`embedkit.rotary.decay_bound`, divided by its value
+    at distance 0 and times the squared attention factor, so both curves start at the same height and
+    compare in shape; in absolute terms the bound is ``(P + 1)/2`` times higher). Long format with columns
+    ``base``, ``scaling``, ``curve``, ``distance``, ``value``.
+    """
+    scalings = {"none": None} if scalings is None else dict(scalings)
+    if distances is None:
+        distances = np.unique(np.round(np.geomspace(1, 32768, 160)).astype(int))
+        distances = np.concatenate([[0], distances])
+    distances = np.asarray(distances)
+    frames = []
+    for base in bases:
+        for name, scaling in scalings.items():
+            inv, factor = scaled_inverse_frequencies(head_dim, base, scaling)
+            bound = decay_bound(distances, inv)
+            bound = bound / ((inv.shape[0] + 1) / 2) * factor**2  # relative to Δ = 0, where it is (P + 1)/2
+            for curve, values in (("score", mean_cos_score(distances, inv, factor)), ("bound (shape)", bound)):
+                frames.append(pd.DataFrame({"base": f"{base:,.0f}", "scaling": name, "curve": curve,
+                                            "distance": distances, "value": values.numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def score_chart(table: pd.DataFrame, base: str | None = None, scaling: str | None = None) -> alt.Chart:
+    """Static face: score and bound against distance (log scale), with drop-downs for base and scaling."""
+    bases = list(dict.fromkeys(table["base"]))
+    scalings = list(dict.fromkeys(table["scaling"]))
+    pick_base = alt.param(name="base", value=base or bases[0], bind=alt.binding_select(options=bases, name="base "))
+    pick_scaling = alt.param(name="scaling", value=scaling or scalings[0],
+                             bind=alt.binding_select(options=scalings, name="scaling "))
+    data = table[table["distance"] > 0]
+    return (
+        alt.Chart(data, description="RoPE score against relative distance, with the RoFormer bound")
+        .mark_line()
+        .encode(
+            x=alt.X("distance:Q", scale=alt.Scale(type="log"), title="relative distance m − n (positions)"),
+            y=alt.Y("value:Q", title="score / pairs"),
+            color=alt.Color("curve:N", title=None),
+            strokeDash=alt.StrokeDash("curve:N", title=None),
+            tooltip=["curve:N", "distance:Q", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .add_params(pick_base, pick_scaling)
+        .transform_filter((alt.datum.base == pick_base) & (alt.datum.scaling == pick_scaling))
+        .properties(width=480, height=260)
+    )
+
+
+class RotationDialProbe:
+    """Live face of the dial: sliders for the position and the base; ``answer`` is the callback."""
+
+    def __init__(self, head_dim: int = 128, pairs: Sequence[int] = (0, 8, 16, 32, 63)):
+        self.head_dim = head_dim
+        self.pairs = tuple(pairs)
+
+    def answer(self, position: int, base: float = 10000.0) -> pd.DataFrame:
+        """Angle (radians, and in turns) of each chosen pair at ``position``."""
+        table = dial_table(self.head_dim, base, self.pairs, [position])
+        table["turns"] = table["angle"] / (2 * math.pi)
+        return table[["pair", "wavelength", "angle", "turns", "x", "y"]].round(4)
+
+    def widget(self, position: int = 10, base: float = 10000.0):
+        import ipywidgets as w
+        from IPython.display import display
+
+        slider = w.IntSlider(value=position, min=0, max=5000, description="position")
+        bases = w.Dropdown(options=[100.0, 10000.0, 500000.0], value=base, description="base")
+        out = w.Output()
+
+        def show(_=None):
+            out.clear_output(wait=True)
+            with out:
+                m = slider.value
+                display(dial_chart(dial_table(self.head_dim, bases.value, self.pairs, range(max(0, m - 40), m + 1)), start=m))
+                display(self.answer(m, bases.value))
+
+        slider.observe(show, names="value")
+        bases.observe(show, names="value")
+        show()
+        return w.VBox([w.HBox([slider, bases]), out])
+
+
+class ScoreProbe:
+    """Live face of the score-vs-distance probe: base, scaling type and factor as controls."""
+
+    SCALINGS = {
+        "none": lambda s: None,
+        "linear": lambda s: {"rope_type": "linear", "factor": s},
+        "yarn": lambda s: {"rope_type": "yarn", "factor": s, "original_max_position_embeddings": 4096},
+        "llama3": lambda s: {"rope_type": "llama3", "factor": s, "original_max_position_embeddings": 8192,
+                             "low_freq_factor": 1.0, "high_freq_factor": 4.0},
+    }
+
+    def __init__(self, head_dim: int = 128):
+        self.head_dim = head_dim
+
+    def answer(self, base: float = 10000.0, scaling: str = "none", factor: float = 4.0) -> pd.DataFrame:
+        if scaling not in self.SCALINGS:
+            raise ValueError(f"scaling must be one of {', '.join(self.SCALINGS)}, got {scaling!r}")
+        return score_table(self.head_dim, [base], {scaling: self.SCALINGS[scaling](factor)})
+
+    def widget(self):
+        import ipywidgets as w
+        from IPython.display import display
+
+        base = w.Dropdown(options=[100.0, 10000.0, 500000.0], value=10000.0, description="base")
+        kind = w.Dropdown(options=list(self.SCALINGS), value="none", description="scaling")
+        factor = w.FloatSlider(value=4.0, min=1.0, max=32.0, step=0.5, description="factor")
+        out = w.Output()
+
+        def show(_=None):
+            out.clear_output(wait=True)
+            with out:
+                display(score_chart(self.answer(base.value, kind.value, factor.value)))
+
+        for control in (base, kind, factor):
+            control.observe(show, names="value")
+        show()
+        return w.VBox([w.HBox([base, kind, factor]), out])

@@ -1,0 +1,134 @@
+"""Word-map probe: chosen groups of words drawn in 2-D by principal component analysis (PCA).
+
+Fifty (or three hundred) dimensions cannot be drawn, but the two directions along which the chosen words
+vary most can: centre their unit vectors, take the top two right singular vectors of that matrix, and plot
+each word's coordinates along them. The map depends on the words chosen (PCA of a different set gives
+different axes) and keeps only the share of variance it reports; words close on the map may be far apart in
+the dimensions it drops, so read it together with the cosine similarities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..errors import UnknownWordError
+from ..vectors import Vectors
+
+__all__ = ["WordMapProbe", "pca", "word_map", "word_map_chart"]
+
+
+def pca(matrix: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Principal components of the rows of ``matrix`` ``(n, dim)``.
+
+    Returns ``(coordinates (n, k), components (k, dim), explained_variance_ratio (k,))``. The rows are
+    centred first. Signs follow scikit-learn's convention (in each component, the coordinate of largest
+    magnitude is positive), so that a map does not flip between runs.
+    """
+    x = np.asarray(matrix, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"PCA needs a 2-D matrix with at least two rows, got shape {x.shape}")
+    if not 1 <= n_components <= min(x.shape):
+        raise ValueError(f"n_components must be between 1 and {min(x.shape)}, got {n_components}")
+    x = x - x.mean(axis=0)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
+    signs[signs == 0] = 1.0
+    u, vt = u * signs, vt * signs[:, None]
+    variance = s**2
+    ratio = variance / variance.sum() if variance.sum() > 0 else np.zeros_like(variance)
+    k = n_components
+    return u[:, :k] * s[:k], vt[:k], ratio[:k]
+
+
+def word_map(vectors: Vectors, groups: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """2-D PCA coordinates of the unit vectors of the given words.
+
+    Args:
+        groups: group name → words, e.g. ``{"countries": [...], "capitals": [...]}``. A word may appear in
+            one group only.
+
+    Returns a DataFrame with columns ``word``, ``group``, ``x``, ``y``; ``table.attrs["explained"]`` holds
+    the share of the words' variance along each of the two axes.
+    """
+    pairs = [(g, w.strip().lower()) for g, words in groups.items() for w in words if w.strip()]
+    if len(pairs) < 3:
+        raise ValueError(f"a map needs at least three words, got {len(pairs)}")
+    seen: dict[str, str] = {}
+    for g, w in pairs:
+        if w in seen:
+            raise ValueError(f"{w!r} is in two groups ({seen[w]!r} and {g!r}); put each word in one group")
+        seen[w] = g
+    words = [w for _, w in pairs]
+    coords, _, ratio = pca(vectors.unit[[vectors.row(w) for w in words]], 2)
+    table = pd.DataFrame({"word": words, "group": [g for g, _ in pairs], "x": coords[:, 0], "y": coords[:, 1]})
+    table.attrs["explained"] = tuple(float(r) for r in ratio)
+    return table
+
+
+def word_map_chart(table: pd.DataFrame, title: str | None = None) -> alt.Chart:
+    """Static face: the map as a scatter plot with labels; hover a point for its word, click a legend entry
+    to highlight a group, drag to pan and scroll to zoom. Runs in the browser without a kernel."""
+    explained = table.attrs.get("explained")
+    label = (lambda i: f"PC{i + 1} ({explained[i]:.0%} of variance)") if explained else (lambda i: f"PC{i + 1}")
+    groups = alt.selection_point(fields=["group"], bind="legend")
+    zoom = alt.selection_interval(bind="scales")
+    base = alt.Chart(table, description=title or "2-D PCA map of chosen words").encode(
+        x=alt.X("x:Q", title=label(0), axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", title=label(1), axis=alt.Axis(labels=False, ticks=False)),
+        opacity=alt.condition(groups, alt.value(1.0), alt.value(0.15)),
+    )
+    points = base.mark_circle(size=70).encode(
+        color=alt.Color("group:N", title="group (click to highlight)"),
+        tooltip=["word", "group", alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")],
+    )
+    labels = base.mark_text(align="left", dx=6, dy=-4, fontSize=11).encode(text="word:N", color="group:N")
+    chart = (points + labels).add_params(groups, zoom).properties(width=520, height=400)
+    return chart.properties(title=title) if title else chart
+
+
+class WordMapProbe:
+    """Live face: type groups of words (one group a line, ``name: word, word, …``), see their map.
+
+    ``answer(text)`` is the callback: the map's table, or a message (unknown word, …) as a string.
+    """
+
+    def __init__(self, vectors: Vectors):
+        self.vectors = vectors
+
+    @staticmethod
+    def parse(text: str) -> dict[str, list[str]]:
+        """``"animals: cat, dog\\nfruit: apple, pear"`` → ``{"animals": ["cat", "dog"], "fruit": [...]}``."""
+        groups: dict[str, list[str]] = {}
+        for n, line in enumerate(l for l in text.splitlines() if l.strip()):
+            name, _, words = line.partition(":") if ":" in line else (f"group {n + 1}", "", line)
+            groups[name.strip()] = [w.strip().lower() for w in words.split(",") if w.strip()]
+        return groups
+
+    def answer(self, text: str) -> pd.DataFrame | str:
+        try:
+            return word_map(self.vectors, self.parse(text))
+        except (ValueError, UnknownWordError) as err:
+            return str(err)
+
+    def widget(self, text: str = "animals: cat, dog, horse, cow, sheep\nvehicles: car, truck, bus, train, bicycle\n"
+                                 "fruit: apple, banana, cherry, grape, pear"):
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+        import ipywidgets as w
+        from IPython.display import display
+
+        box = w.Textarea(value=text, continuous_update=False, layout=w.Layout(width="520px", height="90px"))
+        out = w.Output()
+
+        def show(_=None):
+            out.clear_output()
+            with out:
+                result = self.answer(box.value)
+                display(word_map_chart(result) if isinstance(result, pd.DataFrame) else result)
+
+        box.observe(show, names="value")
+        show()
+        return w.VBox([w.Label("One group a line — name: word, word, …"), box, out])

@@ -1,0 +1,56 @@
+"""Pre-tokenization: the regular expression that cuts text into chunks before BPE sees it.
+
+BPE never merges across a chunk boundary, so the pattern decides what a token *can* be: with the GPT
+patterns a token never spans a letter and a digit, never joins a word to the space after it, and a space
+travels with the word that follows it (``" the"``, not ``"the "``).
+
+* :data:`GPT2_PATTERN`: GPT-2's split (Radford et al., 2019).
+* :data:`CL100K_PATTERN`: the split of ``cl100k_base`` (GPT-3.5/GPT-4), character for character the one
+  ``tiktoken`` uses: case-insensitive contractions, digits in groups of at most three, and line breaks kept
+  with the punctuation before them.
+
+Both need the third-party :mod:`regex` module (``\\p{L}`` is "any letter", ``?+``/``++`` are possessive
+quantifiers); ``tiktoken`` itself depends on it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+__all__ = ["GPT2_PATTERN", "CL100K_PATTERN", "PATTERNS", "compile_pattern", "pretokenize"]
+
+GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+"""GPT-2: contractions, an optional space plus letters / digits / other symbols, then white space."""
+
+CL100K_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+"""``cl100k_base``: as GPT-2, but any one non-letter may lead a word, numbers split into ≤ 3 digits."""
+
+PATTERNS = {"gpt2": GPT2_PATTERN, "cl100k": CL100K_PATTERN}
+"""The patterns by short name (any string that is not a key is taken as a pattern itself)."""
+
+
+@lru_cache(maxsize=16)
+def compile_pattern(pattern: str) -> regex.Pattern:
+    """Compile ``pattern`` (or a short name from :data:`PATTERNS`) once; a bad pattern raises ``ValueError``."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a string, got {type(pattern).__name__}")
+    source = PATTERNS.get(pattern, pattern)
+    try:
+        return regex.compile(source)
+    except regex.error as err:
+        raise ValueError(f"pattern is not a valid regular expression ({err}): {source!r}") from None
+
+
+def pretokenize(text: str, pattern: str = CL100K_PATTERN) -> list[str]:
+    """Cut ``text`` into the chunks BPE works on, in order; joined again they give ``text`` back.
+
+    >>> pretokenize("Hello world, it's 2024!")
+    ['Hello', ' world', ',', ' it', "'s", ' ', '202', '4', '!']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return compile_pattern(pattern).findall(text)
