@@ -31,7 +31,10 @@ def inputs_stamp(root: Path = ROOT) -> str:
         if f.is_file():
             h.update(f.relative_to(root).as_posix().encode())
             h.update(f.read_bytes())
-    freeze = subprocess.run([sys.executable, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
+    # embedkit itself is hashed above; its editable entry in `pip freeze` names the git commit, which would
+    # wipe the cache on every commit.
+    freeze = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
+                            capture_output=True, text=True).stdout
     h.update(freeze.encode())
     return h.hexdigest()
 
