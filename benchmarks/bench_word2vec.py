@@ -2,8 +2,9 @@
 
 DESIGN.md §7 asks for at least half of gensim's words per second at equal quality (WordSim-353 Spearman
 within 0.02). The quality clause is there so that speed is not bought with worse vectors, so it is checked
-one-sided: ours may score higher than gensim's, not more than 0.02 lower. Both models train on the State of the Union addresses (≈2.0M words) with the same settings;
-words per second counts corpus words × epochs over wall-clock time of the whole call (vocabulary included).
+one-sided: ours may score higher than gensim's, not more than 0.02 lower. Both models train on the State of
+the Union addresses (≈2.0M words) with the same settings; words per second counts corpus words × epochs
+over wall-clock time of the whole call (vocabulary included).
 Quality is scored by the same function for both: gensim's ``evaluate_word_pairs`` on WordSim-353.
 
 Measured with one and with two worker threads: gensim's workers, and ours (``workers=1`` is our

@@ -8,32 +8,27 @@ a distribution that requirements.txt names or that one of those depends on."""
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from importlib import metadata
 from pathlib import Path
 
+import jupytext
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name as canonical
 
 from conftest import ROOT, toc_pages
 
-CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
-
-
-def requirement_names(path: Path) -> set[str]:
-    """Distribution names listed in a requirements file (following ``-r`` includes)."""
+def requirement_names(path: Path, *, includes: bool = True) -> set[str]:
+    """Distribution names listed in a requirements file (and in the files it ``-r`` includes, if ``includes``)."""
     names: set[str] = set()
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line.startswith("-r"):
-            names |= requirement_names(path.parent / line[2:].strip())
+            if includes:
+                names |= requirement_names(path.parent / line[2:].strip())
         elif line and not line.startswith("-"):
             names.add(canonical(Requirement(line).name))
     return names
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def closure(names: set[str]) -> set[str]:
@@ -56,13 +51,8 @@ def closure(names: set[str]) -> set[str]:
 
 
 def imported_modules(source: str) -> set[str]:
-    """Top-level module names imported by a code cell's source (cell options and IPython magics skipped)."""
-    lines = source.splitlines()
-    if lines and lines[0].strip() == "---":                    # YAML block of cell options
-        lines = lines[lines.index("---", 1) + 1:]
-    while lines and lines[0].startswith(":"):                 # short-form cell options (:tags: [...])
-        lines = lines[1:]
-    source = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+    """Top-level module names imported by a piece of Python source (IPython magics skipped)."""
+    source = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
     modules = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -81,8 +71,9 @@ def book_imports() -> dict[str, set[str]]:
     """Third-party modules imported by each page's code cells and by the embedkit package."""
     found = {}
     for page in toc_pages():
-        cells = CELL.findall((ROOT / f"{page}.md").read_text())
-        found[page] = third_party(set().union(*map(imported_modules, cells))) if cells else set()
+        notebook = jupytext.read(ROOT / f"{page}.md")  # as the build reads it: cell options are metadata
+        cells = [c.source for c in notebook.cells if c.cell_type == "code"]
+        found[page] = third_party(set().union(set(), *map(imported_modules, cells)))
     for module in sorted((ROOT / "embedkit").rglob("*.py")):
         found[str(module.relative_to(ROOT))] = third_party(imported_modules(module.read_text()))
     found["benchmarks/harness.py"] = third_party(imported_modules((ROOT / "benchmarks/harness.py").read_text()))
@@ -114,9 +105,5 @@ def test_every_import_of_the_book_is_in_requirements_txt():
 
 def test_test_extras_do_not_repeat_the_runtime_requirements():
     """Each distribution is listed once: in requirements.txt if the book needs it, else in the test extras."""
-    test_only = {
-        canonical(Requirement(line.split("#", 1)[0]).name)
-        for line in (ROOT / "requirements-test.txt").read_text().splitlines()
-        if line.strip() and not line.lstrip().startswith(("#", "-"))
-    }
-    assert not test_only & requirement_names(ROOT / "requirements.txt")
+    test_only = requirement_names(ROOT / "requirements-test.txt", includes=False)
+    assert test_only and not test_only & requirement_names(ROOT / "requirements.txt")
