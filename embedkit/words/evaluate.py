@@ -16,13 +16,13 @@ and the first, most frequent spelling wins; only the first ``restrict_vocab`` ro
 question with a word outside them is skipped (and counted in the coverage); the four words of a question
 cannot answer it (query words are excluded, and so are other spellings of them).
 
-The analogy test is vectorised: instead of one matrix-vector product per question (gensim), questions are
-scored in batches with one matrix product each and the best few candidates kept with ``torch.topk``. On
-the full Google set and 300,000 GloVe words that is more than 20 times faster
-(``benchmarks/bench_analogies.py``). A batched product rounds differently from one matrix-vector product
-in the last bit of float32, so when two candidates come within ``1e-5`` of each other the question is
-re-ranked on its own in exactly the arithmetic of the per-question method; ties are then broken as gensim
-breaks them.
+The analogy test is vectorised. gensim scores one question at a time with a matrix-vector product over
+every candidate. Here 3CosAdd answers all questions together and skips the candidates that a cheap bound
+rules out (:mod:`~embedkit.words.analogy_search`); 3CosMul scores questions in batches with one matrix
+product each and keeps the best few candidates with ``torch.topk``. ``benchmarks/bench_analogies.py``
+times both against gensim. Batched products round differently from one matrix-vector product in the last
+bits of float32, so when two candidates come within ``1e-5`` of each other the question is re-ranked on
+its own in exactly the arithmetic of the per-question method; ties are then broken as gensim breaks them.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import pandas as pd
 
 from ..data import Analogy, WordPair
 from ..vectors import Vectors
+from .analogy_search import best_3cosadd
 
 __all__ = [
     "AnalogyScores",
@@ -248,6 +249,8 @@ class AnalogyScores:
         correct: for each question, whether the answer was right (``None`` if skipped).
         exact_checks: questions whose best candidates were so close that they were re-ranked one at a
             time in exact per-question arithmetic (see the module docstring); usually a handful.
+        scored: (question, candidate) scores computed. 3CosMul computes all ``n_evaluated ×
+            restrict_vocab``; 3CosAdd skips those a bound rules out (:mod:`~embedkit.words.analogy_search`).
     """
 
     method: str
@@ -257,6 +260,7 @@ class AnalogyScores:
     predictions: tuple[str | None, ...] = field(repr=False)
     correct: tuple[bool | None, ...] = field(repr=False)
     exact_checks: int = 0
+    scored: int = 0
 
     @property
     def n_questions(self) -> int:
@@ -388,7 +392,9 @@ def evaluate_analogies(
         restrict_vocab: only the first ``restrict_vocab`` rows are known words and candidate answers (all
             rows if the model has fewer). Questions with an unknown word are skipped (see ``coverage``).
         case_insensitive: compare words upper-cased, the first (most frequent) spelling winning.
-        batch_size: questions scored per matrix product (memory: ``batch_size × restrict_vocab`` floats).
+        batch_size: 3CosMul only: questions scored per matrix product (memory: ``batch_size ×
+            restrict_vocab`` floats). 3CosAdd uses the bounded search of
+            :func:`~embedkit.words.analogy_search.best_3cosadd`, whose memory does not grow with the vocabulary.
 
     Returns:
         :class:`AnalogyScores`. For ``"3cosadd"`` its accuracies equal gensim's ``evaluate_word_analogies``;
@@ -414,18 +420,25 @@ def evaluate_analogies(
             asked.append(i)
             rows.append(r)
     predictions: list[str | None] = [None] * len(questions)
-    exact_checks = 0
+    exact_checks = scored = 0
     if rows:
         idx = np.array(rows, dtype=np.int64)
         unit = torch.from_numpy(np.ascontiguousarray(vectors.unit[:stop]))
-        top_scores, top_rows = _batched_candidates(unit, idx[:, :3], method, batch_size)
+        if method == "3cosadd":
+            found = best_3cosadd(unit, idx[:, :3], tie_tolerance=TIE_TOLERANCE)
+            best_rows, best_scores, scored = found.rows, found.scores, found.scored
+        else:
+            top_scores, top_rows = _batched_candidates(unit, idx[:, :3], method, batch_size)
+            scored = len(idx) * stop
         exact = _ExactRanker(vectors, stop, method)
         words = vectors.words
         for j, qi in enumerate(asked):
             a, b, c = idx[j, :3]
             ignore = {fold(questions[qi].a), fold(questions[qi].b), fold(questions[qi].c)}
-            cand_rows, cand_scores = top_rows[j], top_scores[j]
-            pick = _pick(cand_rows, cand_scores, words, ignore, fold)
+            if method == "3cosadd":
+                pick = _clear_winner(best_rows[j], best_scores[j], words, ignore, fold)
+            else:
+                pick = _pick(top_rows[j], top_scores[j], words, ignore, fold)
             if pick is None:  # a near tie: rank this question on its own, exactly as gensim does
                 exact_checks += 1
                 pick = _pick(exact.candidates(int(a), int(b), int(c)), None, words, ignore, fold)
@@ -436,7 +449,7 @@ def evaluate_analogies(
         in_section = [i for i, q in enumerate(questions) if q.section == name]
         evaluated = [i for i in in_section if correct[i] is not None]
         scores.append(SectionScore(name, len(in_section), len(evaluated), sum(bool(correct[i]) for i in evaluated)))
-    return AnalogyScores(method, stop, tuple(scores), tuple(questions), tuple(predictions), correct, exact_checks)
+    return AnalogyScores(method, stop, tuple(scores), tuple(questions), tuple(predictions), correct, exact_checks, scored)
 
 
 def _batched_candidates(unit, abc: np.ndarray, method: str, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -499,6 +512,17 @@ def _pick(rows, scores, words, ignore: set[str], fold) -> int | None:
             if scores[i] - scores[i + 1] <= TIE_TOLERANCE * max(1.0, abs(float(scores[i]))):
                 return None
     return window[position]
+
+
+def _clear_winner(row, scores, words, ignore: set[str], fold) -> int | None:
+    """The best candidate, or ``None`` if the rule needs a closer look: the best is another spelling of a
+    query word (gensim would move on to the next candidate), or the runner-up is within the tolerance."""
+    best, second = float(scores[0]), float(scores[1])
+    if not np.isfinite(best) or fold(words[row]) in ignore:
+        return None
+    if best - second <= TIE_TOLERANCE * max(1.0, abs(best)):
+        return None
+    return int(row)
 
 
 class _ExactRanker:
