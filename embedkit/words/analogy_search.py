@@ -110,7 +110,7 @@ def best_3cosadd(
 
     if head < n:
         pair_of, c_of, bounds = _block_bounds(unit, abc, head, block)
-        query_words = set(((abc[abc >= head] - head) // block).tolist())
+        blocks_with_query_words = set(((abc[abc >= head] - head) // block).tolist())
         for k, block_bounds in enumerate(bounds):
             # Questions whose bound for this block reaches their threshold; the rest skip it.
             rows = ((block_bounds[pair_of] + block_bounds[c_of]) >= threshold).nonzero().squeeze(1)
@@ -119,7 +119,7 @@ def best_3cosadd(
             start = head + k * block
             scores = query[rows] @ unit[start : start + block].T
             scored += scores.numel()
-            top_scores, top_rows = _top2(scores, abc_t[rows] if k in query_words else None, start)
+            top_scores, top_rows = _top2(scores, abc_t[rows] if k in blocks_with_query_words else None, start)
             records.append((rows, top_scores, top_rows))
             best_here = top_scores[:, 0]
             threshold[rows] = torch.maximum(threshold[rows], best_here - window_of(best_here, rows))

@@ -424,21 +424,20 @@ def evaluate_analogies(
     if rows:
         idx = np.array(rows, dtype=np.int64)
         unit = torch.from_numpy(np.ascontiguousarray(vectors.unit[:stop]))
+        words = vectors.words
+        ignores = [{fold(questions[qi].a), fold(questions[qi].b), fold(questions[qi].c)} for qi in asked]
+        # A first answer per question from all questions at once; None where the rule needs a closer look.
         if method == "3cosadd":
             found = best_3cosadd(unit, idx[:, :3], tie_tolerance=TIE_TOLERANCE)
-            best_rows, best_scores, scored = found.rows, found.scores, found.scored
+            scored = found.scored
+            first = [_clear_winner(r, s, words, ig, fold) for r, s, ig in zip(found.rows, found.scores, ignores)]
         else:
             top_scores, top_rows = _batched_candidates(unit, idx[:, :3], method, batch_size)
             scored = len(idx) * stop
+            first = [_pick(r, s, words, ig, fold) for r, s, ig in zip(top_rows, top_scores, ignores)]
         exact = _ExactRanker(vectors, stop, method)
-        words = vectors.words
-        for j, qi in enumerate(asked):
+        for j, (qi, ignore, pick) in enumerate(zip(asked, ignores, first)):
             a, b, c = idx[j, :3]
-            ignore = {fold(questions[qi].a), fold(questions[qi].b), fold(questions[qi].c)}
-            if method == "3cosadd":
-                pick = _clear_winner(best_rows[j], best_scores[j], words, ignore, fold)
-            else:
-                pick = _pick(top_rows[j], top_scores[j], words, ignore, fold)
             if pick is None:  # a near tie: rank this question on its own, exactly as gensim does
                 exact_checks += 1
                 pick = _pick(exact.candidates(int(a), int(b), int(c)), None, words, ignore, fold)
@@ -508,21 +507,22 @@ def _pick(rows, scores, words, ignore: set[str], fold) -> int | None:
         return None
     position = next((i for i, r in enumerate(window) if fold(words[r]) not in ignore), len(window) - 1)
     if scores is not None:
-        for i in range(min(position + 1, len(scores) - 1)):
-            if scores[i] - scores[i + 1] <= TIE_TOLERANCE * max(1.0, abs(float(scores[i]))):
-                return None
+        if any(_near_tie(scores[i], scores[i + 1]) for i in range(min(position + 1, len(scores) - 1))):
+            return None
     return window[position]
 
 
 def _clear_winner(row, scores, words, ignore: set[str], fold) -> int | None:
     """The best candidate, or ``None`` if the rule needs a closer look: the best is another spelling of a
     query word (gensim would move on to the next candidate), or the runner-up is within the tolerance."""
-    best, second = float(scores[0]), float(scores[1])
-    if not np.isfinite(best) or fold(words[row]) in ignore:
-        return None
-    if best - second <= TIE_TOLERANCE * max(1.0, abs(best)):
+    if not np.isfinite(scores[0]) or fold(words[row]) in ignore or _near_tie(scores[0], scores[1]):
         return None
     return int(row)
+
+
+def _near_tie(better, worse) -> bool:
+    """Whether two scores are within :data:`TIE_TOLERANCE` (relative to ``max(1, |better|)``)."""
+    return float(better) - float(worse) <= TIE_TOLERANCE * max(1.0, abs(float(better)))
 
 
 class _ExactRanker:
