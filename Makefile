@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 SPHINX_FLAGS ?= -W --keep-going
 
-.PHONY: book book-cached zip test setup setup-test browser tools benchmarks clean
+.PHONY: book book-cached record zip test setup setup-test browser tools benchmarks clean
 .DEFAULT_GOAL := book
 
 $(BIN)/python:
@@ -47,6 +47,11 @@ book: setup
 # Local quick rebuild through jupyter-cache, wiped whenever embedkit/requirements/config change.
 book-cached: setup
 	EMBEDKIT_BOOK=1 $(BIN)/python scripts/build_cached.py
+
+# Re-record a page's glued values after reading the diff it prints: make record PAGE=chapters/words/glove.md
+# (without PAGE: every page). The build and scripts/run-page.py fail when a value leaves its record.
+record: setup
+	$(BIN)/python scripts/run-page.py --record $(if $(PAGE),$(PAGE),--all)
 
 # The built HTML as one zip, for reading offline (open intro.html from the unpacked folder).
 zip:

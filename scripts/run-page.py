@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
-"""Execute one MyST page as a notebook, the way the book build does, and report time and peak memory.
+"""Execute book pages as notebooks, the way the build does, and hold them to the same contract.
 
-    .venv/bin/python scripts/run-page.py chapters/rotary/derivation.md [--save out.ipynb]
+    .venv/bin/python scripts/run-page.py chapters/rotary/derivation.md [more pages] [--save out.ipynb]
+    .venv/bin/python scripts/run-page.py --record chapters/words/glove.md      # what `make record PAGE=…` runs
 
-Fails (exit 1) on the first cell error, like the book. Much faster than a whole-book build while writing
-a page; the book build (`make book`) is still the final word (glue keys, cross-references, warnings).
+Each page runs in a fresh kernel from its own folder, with ``EMBEDKIT_BOOK=1``, and fails (exit 1) on:
+
+* a cell that raises (cells tagged ``raises-exception`` may raise, as in the build);
+* a glue key the text uses (``{glue:text}`key:.2f``` and friends) that no cell glued, or a format spec that
+  fails on the glued value;
+* a glued value outside its record (``<page>.record.json``, see ``_ext/glue_records.py``).
+
+With ``--record`` the page's glued values are written to its record instead of compared (after printing what
+changes); hand-chosen kinds and tolerances are kept. Cross-references and citations need the whole book:
+``make book`` checks those. Reports time and peak kernel memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,6 +28,10 @@ from pathlib import Path
 import jupytext
 import nbclient
 import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+import glue_records  # noqa: E402
 
 
 def peak_rss_of_children() -> int:
@@ -30,16 +44,27 @@ def peak_rss_of_children() -> int:
     return peak
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("page", type=Path)
-    ap.add_argument("--save", type=Path)
-    ap.add_argument("--timeout", type=int, default=600)
-    args = ap.parse_args()
-    nb = jupytext.read(args.page)
+def page_name(page: Path) -> str:
+    page = page.resolve()
+    try:
+        return page.relative_to(ROOT).as_posix()
+    except ValueError:
+        return page.as_posix()
+
+
+def toc_pages() -> list[Path]:
+    """Every page of ``_toc.yml`` that has code cells, in reading order."""
+    names = re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text())
+    pages = [ROOT / f"{n}.md" for n in names]
+    return [p for p in pages if "```{code-cell}" in p.read_text()]
+
+
+def execute(page: Path, timeout: int):
+    """The executed notebook, or the error message of the first failing cell."""
+    nb = jupytext.read(page)
     os.environ["EMBEDKIT_BOOK"] = "1"
-    client = nbclient.NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(args.page.parent)}})
+    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                     resources={"metadata": {"path": str(page.parent)}})
     start = time.perf_counter()
     peak = 0
     with client.setup_kernel():
@@ -47,18 +72,65 @@ def main() -> int:
             t = time.perf_counter()
             try:
                 client.execute_cell(cell, index)
+            except nbclient.exceptions.CellTimeoutError as err:
+                return None, f"cell {index} timed out after {timeout} s:\n{err}", 0.0, peak
             except nbclient.exceptions.CellExecutionError as err:
-                print(f"cell {index} failed after {time.perf_counter() - start:.1f}s:\n{err}", file=sys.stderr)
-                return 1
+                return None, f"cell {index} failed after {time.perf_counter() - start:.1f}s:\n{err}", 0.0, peak
             peak = max(peak, peak_rss_of_children())
             dt = time.perf_counter() - t
             if dt > 5:
-                print(f"  cell {index}: {dt:.1f}s  {cell.source.splitlines()[0][:70] if cell.source else ''}")
-    print(f"{args.page}: {time.perf_counter() - start:.1f}s, kernel peak RSS {peak / 2**30:.2f} GB (sampled per cell)")
-    if args.save:
+                first = cell.source.splitlines()[0][:70] if cell.source else ""
+                print(f"  cell {index}: {dt:.1f}s  {first}")
+    return nb, None, time.perf_counter() - start, peak
+
+
+def run(page: Path, *, record: bool, timeout: int, save: Path | None) -> int:
+    name = page_name(page)
+    nb, error, seconds, peak = execute(page, timeout)
+    if error:
+        print(f"{name}: {error}", file=sys.stderr)
+        return 1
+    bundles = glue_records.glue_outputs(nb)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    problems = glue_records.check_references(name, markdown, bundles, page.parent)
+    observed = {k: glue_records.observe(v) for k, v in bundles.items()}
+    old = glue_records.load_record(page)
+    if record:
+        changes = glue_records.diff_lines(old, observed)
+        if observed or old:
+            path = glue_records.write_record(page, name, glue_records.updated_record(old, observed))
+            print(f"{name}: recorded {len(observed)} value(s) in {page_name(path)}"
+                  + (":\n" + "\n".join(changes) if changes else " (no change)"))
+    else:
+        problems += glue_records.compare(name, old, observed)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    print(f"{name}: {seconds:.1f}s, kernel peak RSS {peak / 2**30:.2f} GB (sampled per cell), "
+          f"{len(observed)} glued value(s), {len(problems)} problem(s)")
+    if save:
         import nbformat
-        nbformat.write(nb, args.save)
-    return 0
+        nbformat.write(nb, save)
+    return 1 if problems else 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("pages", type=Path, nargs="*", help="MyST pages, e.g. chapters/words/glove.md")
+    ap.add_argument("--all", action="store_true", help="every page of _toc.yml that has code cells")
+    ap.add_argument("--record", action="store_true", help="write the glued values to each page's record")
+    ap.add_argument("--save", type=Path, help="write the executed notebook here (one page only)")
+    ap.add_argument("--timeout", type=int, default=600, help="seconds per cell (the book's limit)")
+    args = ap.parse_args()
+    if args.all:
+        args.pages += toc_pages()
+    if not args.pages:
+        ap.error("give at least one page, or --all")
+    if args.save and len(args.pages) > 1:
+        ap.error("--save takes one page")
+    failed = [p for p in args.pages if run(p, record=args.record, timeout=args.timeout, save=args.save)]
+    if failed and len(args.pages) > 1:
+        print(f"{len(failed)} of {len(args.pages)} page(s) failed: {', '.join(map(str, failed))}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""The build refuses to drift (DESIGN.md §3): throwaway books built with *our* execution settings must fail
-on a raising cell, a missing glue key and a broken cross-reference, and pass when all is well."""
+"""The build refuses to drift: throwaway books built with *our* execution settings and our glue-record
+extension must fail on a raising cell, a failing hidden assert, a missing glue key, a broken
+cross-reference and a glued value that left its record, and pass when all is well."""
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -26,12 +28,21 @@ GOOD = FRONT + textwrap.dedent(
 
     ```{code-cell} ipython3
     from myst_nb import glue
-    glue("answer", 6 * 7, display=False)
+    answer = 6 * 7
+    glue("answer", answer, display=False)
+    ```
+
+    ```{code-cell} ipython3
+    :tags: [remove-cell]
+    assert answer > 40, "the prose says above forty"
     ```
 
     The answer is {glue:text}`answer:d`; see {ref}`good-label`.
     """
 )
+
+
+RECORD = json.dumps({"page": "index.md", "values": {"answer": {"kind": "exact", "value": 42}}})
 
 
 def make_book(tmp: Path, page: str) -> Path:
@@ -42,10 +53,12 @@ def make_book(tmp: Path, page: str) -> Path:
         "only_build_toc_files": True,
         "execute": {**ours["execute"], "timeout": 60},
         "parse": ours["parse"],
+        "sphinx": {"local_extensions": {"glue_records": str(ROOT / "_ext")}},
     }
     (tmp / "_config.yml").write_text(yaml.safe_dump(config))
     (tmp / "_toc.yml").write_text("format: jb-book\nroot: index\n")
     (tmp / "index.md").write_text(page)
+    (tmp / "index.record.json").write_text(RECORD)
     return tmp
 
 
@@ -67,7 +80,11 @@ def test_good_page_builds(tmp_path):
 @pytest.mark.parametrize(
     "name,page,symptom",
     [
-        ("raising cell", GOOD.replace("glue(\"answer\", 6 * 7", "1 / 0\nglue(\"answer\", 6 * 7"), "ZeroDivisionError"),
+        ("raising cell", GOOD.replace("answer = 6 * 7", "1 / 0\nanswer = 6 * 7"), "ZeroDivisionError"),
+        ("failing hidden assert", GOOD.replace("answer > 40", "answer > 50"), "the prose says above forty"),
+        ("value outside its record", GOOD.replace("answer = 6 * 7", "answer = 6 * 8"), "recorded 42, new 48"),
+        ("glued value not recorded", GOOD.replace("display=False)", "display=False)\nglue('extra', 1, display=False)"),
+         "'extra': is glued but not recorded"),
         ("missing glue key", GOOD.replace("{glue:text}`answer:d`", "{glue:text}`no_such_key:d`"), "no_such_key"),
         ("broken cross-reference", GOOD.replace("{ref}`good-label`", "{ref}`no-such-label`"), "no-such-label"),
     ],
