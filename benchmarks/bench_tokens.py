@@ -1,5 +1,7 @@
 """Byte-level BPE: training 1 MB of text to a 4,096-token vocabulary against Hugging Face ``tokenizers``,
-and encoding with the cl100k_base ranks against ``tiktoken`` (identical ids required)."""
+encoding with the cl100k_base ranks against ``tiktoken`` (identical ids required), and encoding single
+long chunks (a run of letters, spaces, digits or one non-ASCII character), where a quadratic merge loop
+would take seconds."""
 
 from __future__ import annotations
 
@@ -48,7 +50,48 @@ def main() -> None:
         ours_mb_per_s=mbytes / ours.median_s,
         tiktoken_mb_per_s=mbytes / peer.median_s,
     )
+    long_chunks(bench, readable, cl100k)
     bench.write()
+
+
+def long_chunks(bench: Benchmark, readable, cl100k) -> None:
+    """One pre-split chunk of thousands of characters, encoded cold (no chunk cache) by both encoders.
+
+    Digits are cut into groups of three by the cl100k pattern, so the digit run goes to ``encode_chunk``
+    directly, against tiktoken's ``encode_single_piece`` (the same single-chunk entry point)."""
+    cases = {
+        "16,000 letters": "a" * 16_000,
+        "8,192 spaces": " " * 8_192,
+        "16,000 digits": "7" * 16_000,
+        "16,000 × é": "é" * 16_000,
+    }
+    times = {}
+    for what, text in cases.items():
+        if len(readable._regex.findall(text)) == 1:
+            def ours(text=text):
+                readable._cache.clear()
+                return readable.encode_ordinary(text)
+
+            def peer(text=text):
+                return cl100k.encode_ordinary(text)
+        else:
+            piece = text.encode("utf-8")
+
+            def ours(piece=piece):
+                return readable.encode_chunk(piece)
+
+            def peer(piece=piece):
+                return cl100k._core_bpe.encode_single_piece(piece)
+        if ours() != list(peer()):
+            raise AssertionError(f"{what}: our ids differ from tiktoken's")
+        mine = bench.time(f"embedkit, one chunk of {what}", ours, repeats=5)
+        theirs = bench.time(f"tiktoken, one chunk of {what}", peer, repeats=5, peer=True)
+        budget_s = 0.1 * len(text) / 16_000  # the target, 100 ms per 16,000 characters, as a ratio to the peer
+        bench.compare(f"one long chunk: {what}", mine, theirs, target="under 100 ms per 16,000 characters",
+                      min_speedup=theirs.median_s / budget_s,
+                      note=f"{len(text.encode('utf-8')):,} bytes, {len(ours()):,} tokens, identical ids")
+        times[what] = mine.median_s * 1e3
+    bench.extra.update(long_chunk_ms=times)
 
 
 if __name__ == "__main__":

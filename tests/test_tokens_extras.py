@@ -4,6 +4,8 @@ and the tokenizer probes."""
 
 from __future__ import annotations
 
+import html
+import math
 from collections import Counter
 
 import numpy as np
@@ -162,10 +164,10 @@ def test_tokenizer_inspector_reports_the_tokenizers_own_ids():
         assert n == len(toks[name].encode({"a": text, "b": "the cat"}[ex]))
     spec = inspector_chart(table).to_dict()
     assert {p["name"] for p in spec["params"]} >= {"example", "tokenizer"}
-    with pytest.raises(KeyError, match="unknown tokenizer 'gpt5'"):
-        inspector.answer(text, "gpt5")
+    assert answer["message"] == "" and answer["bytes_per_token"] == len(text.encode()) / answer["n_tokens"]
+    assert inspector.answer(text, "gpt5")["message"] == "Unknown tokenizer 'gpt5'; choose one of cl100k, small."
     with pytest.raises(TypeError, match="BPETokenizer or a tiktoken.Encoding"):
-        TokenizerInspector({"x": object()}).answer("hi", "x")
+        TokenizerInspector({"x": object()})
 
 
 def test_token_neighbour_probe_answers_per_token():
@@ -180,3 +182,231 @@ def test_token_neighbour_probe_answers_per_token():
     table = token_neighbours_table(vectors, ["␣the"], topn=4)
     assert list(table["rank"]) == [1, 2, 3, 4]
     assert isinstance(vectors, Vectors)
+
+
+@pytest.mark.parametrize("text,message", [
+    (None, "Type some text (got None (NoneType))."),
+    ("", "Type some text."),
+    ("  \n\t", "Type some text."),
+    (b"bytes", "Type some text (got b'bytes' (bytes))."),
+    ("x" * 20_001, "That text has 20,001 characters; the probe shows at most 20,000. Paste a shorter piece."),
+])
+def test_tokenizer_probes_answer_bad_widget_input_with_a_message(text, message):
+    from embedkit.probes.tokenizer import TokenizerInspector, TokenNeighboursProbe
+
+    answer = TokenizerInspector({"cl100k": CL100K}).answer(text)
+    assert answer["message"] == message and answer["ids"] == [] and answer["html"] == f"<p>{html.escape(message)}</p>"
+    probe = TokenNeighboursProbe(token_vectors(torch.eye(SMALL.n_vocab)[:, :20] + 0.01, SMALL), SMALL)
+    assert probe.answer(text) == message
+
+
+def test_token_neighbour_probe_refuses_a_flood_of_tokens():
+    from embedkit.probes.tokenizer import TokenNeighboursProbe
+
+    probe = TokenNeighboursProbe(token_vectors(torch.eye(SMALL.n_vocab)[:, :20] + 0.01, SMALL), SMALL)
+    assert probe.answer("€ " * 300).startswith("That text has")
+
+
+
+@pytest.mark.parametrize("name", ["cl100k", "small"])
+@pytest.mark.parametrize("text", ["\ud800 lone surrogate", "\x00\u200b\U0010ffff", "e\u0301 \u202e reversed", "🇫🇷👨‍👩‍👧"])
+def test_tokenizer_inspector_answers_odd_unicode_with_the_tokenizers_ids(name, text):
+    from embedkit.probes.tokenizer import TokenizerInspector
+
+    tok = {"cl100k": CL100K, "small": SMALL}[name]
+    answer = TokenizerInspector({name: tok}).answer(text)
+    assert answer["message"] == "" and answer["ids"] == tok.encode(text, disallowed_special=())
+    assert answer["n_tokens"] * answer["bytes_per_token"] == pytest.approx(len(tok.decode_bytes(answer["ids"])))
+
+
+# -- page helpers against independent references ---------------------------------------------------
+
+
+def label_reference(piece: bytes) -> str:
+    """token_label by another road: Python's UTF-8 decoder with ``surrogateescape``, which turns each byte
+    that is not part of a valid character into U+DC80..U+DCFF (never the result of valid UTF-8)."""
+    out = []
+    for ch in piece.decode("utf-8", errors="surrogateescape"):
+        if 0xDC80 <= ord(ch) <= 0xDCFF:
+            out.append(f"<{ord(ch) - 0xDC00:02X}>")
+        else:
+            out.append({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}.get(ch, ch if ch.isprintable() else f"<U+{ord(ch):04X}>"))
+    return "".join(out)
+
+
+@given(st.binary(max_size=40) | st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass")))
+def test_token_label_agrees_with_pythons_utf8_decoder(piece):
+    from embedkit.tokens import token_label
+
+    assert token_label(piece) == label_reference(piece)
+
+
+def test_token_label_of_cl100k_tokens():
+    from embedkit.tokens import token_label
+
+    assert [token_label(CL100K.decode_single_token_bytes(i)) for i in CL100K.encode(" the\n\tcafé")] == ["␣the", "↵", "⇥", "ca", "fé"]
+    assert all(token_label(CL100K.decode_single_token_bytes(i)) == label_reference(CL100K.decode_single_token_bytes(i))
+               for i in range(0, 100_000, 37))
+
+
+@given(st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=300))
+def test_zipf_table_and_oov_rate_equal_brute_force(words):
+    counts = Counter(words)
+    table = stats.zipf_table(counts, max_rows=5)
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: ties keep first-seen order, as most_common
+    for rank, word, count, share in table[["rank", "word", "count", "share"]].itertuples(index=False):
+        assert (word, count) == ordered[rank - 1] and share == pytest.approx(count / len(words))
+    assert list(table["rank"]) == sorted(set(table["rank"])) and table["rank"].iloc[0] == 1
+    test = words[::-1][:50] + ["zz"]
+    for k in (None, 1, 3):
+        vocab = {w for w, _ in ordered[:k]} if k else set(words)
+        assert stats.oov_rate(words, test, k) == pytest.approx(sum(w not in vocab for w in test) / len(test))
+
+
+def test_hf_bpe_trainer_learns_our_merges():
+    """Hugging Face's Rust trainer and ours count the same pairs: the vocabularies agree up to ties in the
+    last merge counts (the two break ties differently)."""
+    from embedkit import data
+    from embedkit.tokens.subword import train_hf_bpe
+
+    text = data.lee().text[:60_000].replace("\n", " ")  # one line: HF trains line by line
+    ours = BPETokenizer.train(text, 400)
+    hf = train_hf_bpe(text, 400)
+    # GPT-2's printable stand-ins for bytes (ByteLevel), mapped back to the bytes
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    others = [b for b in range(256) if b not in printable]
+    to_byte = {chr(c): b for b, c in zip(printable + others, printable + [256 + k for k in range(len(others))])}
+    hf_tokens = {bytes(to_byte[ch] for ch in t) for t in hf.get_vocab()}
+    last = ours.merges[-1].count
+    sure = [ours.tokens[m.new] for m in ours.merges if m.count > last]
+    assert len(sure) > 100 and set(sure) <= hf_tokens
+    assert len(hf_tokens ^ set(ours.tokens)) <= 2 * sum(m.count == last for m in ours.merges)
+
+
+SUBWORD_TEXT = "the cat sat on the mat and the cats sat on the mats while the dog slept\n" * 50
+
+
+@pytest.fixture(scope="module")
+def wordpiece():
+    from embedkit.tokens.subword import train_wordpiece
+
+    return train_wordpiece(SUBWORD_TEXT, 120)
+
+
+@pytest.fixture(scope="module")
+def unigram():
+    from embedkit.tokens.subword import train_unigram
+
+    return train_unigram(SUBWORD_TEXT, 100)
+
+
+@given(st.lists(st.text(alphabet="thecasomndwilgp,ħ", min_size=1, max_size=9), min_size=1, max_size=4))
+def test_wordpiece_segment_is_greedy_longest_match_first(wordpiece, words):
+    """The rule the page states, written out: per word, the longest known prefix, then the longest known
+    ``##`` continuation, and so on; a word with a part no piece matches is one ``[UNK]``."""
+    from embedkit.tokens.subword import segment
+
+    vocab = wordpiece.get_vocab()
+    expected = []
+    for word, _ in wordpiece.pre_tokenizer.pre_tokenize_str(" ".join(words)):
+        pieces, start = [], 0
+        while start < len(word):
+            prefix = "##" if start else ""
+            end = next((e for e in range(len(word), start, -1) if prefix + word[start:e] in vocab), None)
+            if end is None:
+                pieces = ["[UNK]"]
+                break
+            pieces.append(prefix + word[start:end])
+            start = end
+        expected += pieces
+    assert segment(wordpiece, " ".join(words)) == expected
+
+
+@given(st.text(alphabet="thecasomndwilgp", min_size=1, max_size=9))
+def test_unigram_segment_is_the_most_probable_split(unigram, word):
+    """Brute force over every way to cut ``▁word`` into known pieces: Unigram picks the one with the highest
+    total log-probability (Kudo 2018); its Viterbi search must find the same."""
+    import itertools
+    import json
+
+    from embedkit.tokens.subword import segment
+
+    scores = dict(map(tuple, json.loads(unigram.to_str())["model"]["vocab"]))
+    piece = "▁" + word
+    best, best_score = None, -math.inf
+    for cuts in itertools.product([False, True], repeat=len(piece) - 1):
+        bounds = [0, *[i + 1 for i, c in enumerate(cuts) if c], len(piece)]
+        parts = [piece[a:b] for a, b in zip(bounds, bounds[1:])]
+        if all(p in scores for p in parts):
+            total = sum(scores[p] for p in parts)
+            if total > best_score + 1e-9:
+                best, best_score = parts, total
+    assert best is not None
+    got = segment(unigram, word)
+    assert sum(scores[p] for p in got) == pytest.approx(best_score, abs=1e-6)
+    assert "".join(got) == piece
+
+
+def test_translations_are_the_catalogues_own_messages():
+    import gettext
+
+    from embedkit.data import package_dir
+    from embedkit.tokens.samples import python_source, translations
+
+    for language in ("fr", "ja", "ru"):
+        catalogue = gettext.translation("sphinx", package_dir("sphinx", "sphinx") / "locale", languages=[language])
+        pairs = translations(language)
+        assert pairs == tuple(sorted(pairs)) and len(pairs) > 200
+        assert all(catalogue.gettext(english) == translated for english, translated in pairs)
+    import argparse
+    import pathlib
+
+    assert python_source("argparse") == pathlib.Path(argparse.__file__).read_text(encoding="utf-8")
+
+
+def test_token_table_lays_out_every_token_within_the_width():
+    from embedkit.probes.tokenizer import token_table
+    from embedkit.tokens import token_label
+
+    examples = {"a": "Tokenizers don't see words; they see 12345 bytes… ¿sí? " * 5, "b": "the cat"}
+    table = token_table({"cl100k": CL100K, "small": SMALL}, examples, width=30)
+    for (ex, name), rows in table.groupby(["example", "tokenizer"]):
+        tok = {"cl100k": CL100K, "small": SMALL}[name]
+        ids = tok.encode(examples[ex], disallowed_special=())
+        assert list(rows["id"]) == ids and list(rows["position"]) == list(range(len(ids)))
+        assert list(rows["token"]) == [label_reference(tok.decode_bytes([i])) for i in ids]
+        assert ((rows["x"] + rows["w"] <= 30) | (rows["x"] == 0)).all()
+        # boxes on one row never overlap and follow each other
+        for _, line in rows.groupby("row"):
+            assert (line["x"].iloc[1:].to_numpy() == (line["x"] + line["w"]).iloc[:-1].to_numpy()).all()
+
+
+def test_token_neighbours_table_equals_brute_force_cosine():
+    from embedkit.probes.tokenizer import token_neighbours_table
+
+    rng = np.random.default_rng(0)
+    weight = rng.normal(size=(SMALL.n_vocab, 8))
+    vectors = token_vectors(weight, SMALL)
+    table = token_neighbours_table(vectors, ["␣the", "␣cat"], topn=5)
+    unit = weight[: len(SMALL.tokens)] / np.linalg.norm(weight[: len(SMALL.tokens)], axis=1, keepdims=True)
+    for word in ("␣the", "␣cat"):
+        i = vectors.words.index(word)
+        sims = unit @ unit[i]
+        sims[i] = -np.inf
+        order = np.argsort(-sims)[:5]
+        rows = table[table.word == word]
+        assert list(rows.neighbour) == [vectors.words[j] for j in order]
+        assert np.allclose(rows.similarity, sims[order], atol=1e-5)
+
+
+def test_token_html_shows_each_token_with_its_id():
+    import re
+
+    from embedkit.probes.tokenizer import token_html
+
+    text = "<b>bold</b> & café"
+    page = token_html(CL100K, text)
+    spans = re.findall(r'<span title="id (\d+)"[^>]*>(.*?)<br><small[^>]*>(\d+)</small></span>', page)
+    ids = CL100K.encode(text)
+    assert [int(a) for a, _, _ in spans] == ids == [int(c) for _, _, c in spans]
+    assert [label for _, label, _ in spans] == [html.escape(label_reference(CL100K.decode_single_token_bytes(i))) for i in ids]

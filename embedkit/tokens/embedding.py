@@ -20,6 +20,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .. import checks
+from ..checks import describe
 from ..vectors import Vectors
 from .bpe import BPETokenizer, token_label
 
@@ -32,6 +34,8 @@ def one_hot_lookup(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     ids: integer tensor of any shape ``(...)``; weight: ``(n_vocab, d)``. Returns ``(..., d)``, equal to
     ``weight[ids]`` (and to ``torch.nn.functional.embedding(ids, weight)``), only slower.
     """
+    checks.tensor("weight", weight, ndim=2, floating=True)
+    checks.tensor("ids", ids)
     if ids.dtype not in (torch.int64, torch.int32):
         raise TypeError(f"ids must be an integer tensor, got {ids.dtype}")
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= weight.shape[0]):
@@ -54,6 +58,13 @@ class TinyLM(nn.Module):
 
     def __init__(self, n_vocab: int, d_model: int = 128, n_heads: int = 4, n_layers: int = 2, context: int = 64, tie: bool = True):
         super().__init__()
+        checks.integer("n_vocab", n_vocab, minimum=1)
+        checks.integer("d_model", d_model, minimum=1)
+        checks.integer("n_heads", n_heads, minimum=1)
+        checks.integer("n_layers", n_layers, minimum=1)
+        checks.integer("context", context, minimum=1)
+        if not isinstance(tie, bool):
+            raise TypeError(f"tie must be True or False, got {describe(tie)}")
         if d_model % n_heads:
             raise ValueError(f"d_model must be divisible by n_heads, got d_model={d_model}, n_heads={n_heads}")
         self.context = context
@@ -77,7 +88,11 @@ class TinyLM(nn.Module):
         return self.head.weight is self.embed.weight
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        checks.tensor("ids", ids, ndim=2, floating=False)
         seq = ids.shape[-1]
+        n_vocab = self.embed.num_embeddings
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= n_vocab):
+            raise ValueError(f"ids must lie in 0 .. {n_vocab - 1} (the model's vocabulary), got {int(ids.min())} .. {int(ids.max())}")
         if seq > self.context:
             raise ValueError(f"sequence length {seq} exceeds the model's context of {self.context} tokens")
         x = self.embed(ids) + self.positions(torch.arange(seq, device=ids.device))
@@ -106,8 +121,21 @@ def train_lm(
     Returns the model (in eval mode) and a history with columns ``step``, ``train_loss`` and
     ``valid_loss`` (cross-entropy in nats per token; ``valid_loss`` every 100 steps).
     """
+    checks.integer("n_vocab", n_vocab, minimum=1)
+    checks.integer("steps", steps, minimum=1)
+    checks.integer("batch_size", batch_size, minimum=1)
+    checks.real("lr", lr, minimum=0, open_min=True)
+    checks.integer("seed", seed, minimum=0)
+    checks.real("valid_fraction", valid_fraction, minimum=0, maximum=1, open_min=True, open_max=True)
+    if max_seconds is not None:
+        checks.real("max_seconds", max_seconds, minimum=0, open_min=True)
+    array = checks.array("ids", ids, ndim=1, dtype=None)
+    if array.size and array.dtype.kind not in "iu":
+        raise TypeError(f"ids must be integer token ids, got dtype {array.dtype}")
+    if array.size and (array.min() < 0 or array.max() >= n_vocab):
+        raise ValueError(f"ids must lie in 0 .. {n_vocab - 1} (n_vocab = {n_vocab}), got {array.min()} .. {array.max()}")
     torch.manual_seed(seed)
-    data = torch.as_tensor(np.asarray(ids), dtype=torch.long)
+    data = torch.as_tensor(array, dtype=torch.long)
     model = TinyLM(n_vocab, **model_options)
     ctx = model.context
     cut = int(len(data) * (1 - valid_fraction))
@@ -137,7 +165,12 @@ def train_lm(
         loss = loss_of(windows(batch_size))
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        norm = float(nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+        if not (math.isfinite(loss.item()) and math.isfinite(norm)):  # before the step writes NaN into the weights
+            raise ValueError(
+                f"training diverged: {'the loss' if not math.isfinite(loss.item()) else 'the gradient'} became NaN "
+                f"or infinite at step {step} of {steps} (learning rate {schedule.get_last_lr()[0]:.3g}). Train again "
+                f"with a smaller lr (it is {lr:g}; try {lr / 10:g}) or a smaller batch_size")
         optimiser.step()
         schedule.step()
         row = {"step": step, "train_loss": loss.item(), "valid_loss": float("nan")}
@@ -158,8 +191,16 @@ def token_vectors(weight: torch.Tensor | np.ndarray, tokenizer: BPETokenizer, id
     (:func:`~embedkit.tokens.bpe.token_label`, e.g. ``"␣king"``), so that the book's neighbour tools work
     on tokens. ``ids`` selects rows (default: every ordinary token). Labels are made unique by suffixing
     ``#id`` where two tokens would print alike."""
-    matrix = weight.detach().cpu().numpy() if isinstance(weight, torch.Tensor) else np.asarray(weight)
-    ids = list(range(len(tokenizer.tokens))) if ids is None else list(ids)
+    if not isinstance(tokenizer, BPETokenizer):
+        raise TypeError(f"tokenizer must be an embedkit BPETokenizer, got {describe(tokenizer)}")
+    matrix = weight.detach().cpu().numpy() if isinstance(weight, torch.Tensor) else weight
+    matrix = checks.array("weight", matrix, ndim=2, dtype=None)
+    if isinstance(ids, (str, bytes)):
+        raise TypeError(f"ids must be a list of token ids, got {describe(ids)}")
+    ids = list(range(len(tokenizer.tokens))) if ids is None else [tokenizer._check_id(i) for i in ids]
+    if ids and max(ids) >= matrix.shape[0]:
+        raise ValueError(f"weight has {matrix.shape[0]} rows but token id {max(ids)} needs row {max(ids)}: "
+                         f"give the embedding matrix of this tokenizer (n_vocab = {tokenizer.n_vocab})")
     labels, seen = [], set()
     for i in ids:
         label = token_label(tokenizer.token_bytes(i))

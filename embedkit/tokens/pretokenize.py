@@ -19,7 +19,9 @@ from functools import lru_cache
 
 import regex
 
-__all__ = ["GPT2_PATTERN", "CL100K_PATTERN", "PATTERNS", "compile_pattern", "pretokenize"]
+from ..checks import describe
+
+__all__ = ["GPT2_PATTERN", "CL100K_PATTERN", "PATTERNS", "compile_pattern", "pretokenize", "split_chunks"]
 
 GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 """GPT-2: contractions, an optional space plus letters / digits / other symbols, then white space."""
@@ -37,7 +39,7 @@ PATTERNS = {"gpt2": GPT2_PATTERN, "cl100k": CL100K_PATTERN}
 def compile_pattern(pattern: str) -> regex.Pattern:
     """Compile ``pattern`` (or a short name from :data:`PATTERNS`) once; a bad pattern raises ``ValueError``."""
     if not isinstance(pattern, str):
-        raise TypeError(f"pattern must be a string, got {type(pattern).__name__}")
+        raise TypeError(f"pattern must be a string (a regular expression or one of {sorted(PATTERNS)}), got {describe(pattern)}")
     source = PATTERNS.get(pattern, pattern)
     try:
         return regex.compile(source)
@@ -45,12 +47,39 @@ def compile_pattern(pattern: str) -> regex.Pattern:
         raise ValueError(f"pattern is not a valid regular expression ({err}): {source!r}") from None
 
 
+def split_chunks(compiled: regex.Pattern, text: str) -> list[str]:
+    """The matches of ``compiled`` in ``text``, in order, which must cover every character of it.
+
+    A pattern that skips characters (say ``\\w+`` on ``"hello, world!"``) would make a tokenizer drop them
+    silently, so that ``decode(encode(text)) != text``; that is refused with a ``ValueError`` naming the
+    first span no match covers. Whole matches are returned even if the pattern has capturing groups.
+    """
+    chunks = compiled.findall(text) if compiled.groups == 0 else [m.group() for m in compiled.finditer(text)]
+    # non-overlapping matches in order cover the text exactly when their lengths add up to it
+    if sum(map(len, chunks)) != len(text):
+        position, stop = 0, len(text)
+        for m in compiled.finditer(text):
+            if m.start() > position:
+                stop = m.start()
+                break
+            position = m.end()
+        gap = text[position:stop]
+        shown = repr(gap) if len(gap) <= 40 else repr(gap[:40]) + "…"
+        raise ValueError(
+            f"the pre-split pattern does not cover the text: characters {position} .. {stop - 1} ({shown}) match "
+            f"no alternative and would be dropped. Add a catch-all alternative (e.g. end the pattern with "
+            f"r'|\\s+|.' ) or use CL100K_PATTERN. Pattern: {compiled.pattern!r}"
+        )
+    return chunks
+
+
 def pretokenize(text: str, pattern: str = CL100K_PATTERN) -> list[str]:
-    """Cut ``text`` into the chunks BPE works on, in order; joined again they give ``text`` back.
+    """Cut ``text`` into the chunks BPE works on, in order; joined again they give ``text`` back (a
+    pattern that would skip characters raises ``ValueError``, see :func:`split_chunks`).
 
     >>> pretokenize("Hello world, it's 2024!")
     ['Hello', ' world', ',', ' it', "'s", ' ', '202', '4', '!']
     """
     if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    return compile_pattern(pattern).findall(text)
+        raise TypeError(f"text must be a str, got {describe(text)}")
+    return split_chunks(compile_pattern(pattern), text)

@@ -14,6 +14,7 @@ import importlib
 import inspect
 from functools import lru_cache
 
+from .. import checks
 from ..data import package_dir
 from ..errors import MissingDataError
 
@@ -24,7 +25,6 @@ LANGUAGES = {"de": "German", "fr": "French", "ru": "Russian", "el": "Greek", "ar
 """Languages of Sphinx's catalogues used in the book, by locale code."""
 
 
-@lru_cache(maxsize=32)
 def translations(language: str) -> tuple[tuple[str, str], ...]:
     """``(english, translated)`` message pairs from Sphinx's catalogue for ``language`` (e.g. ``"de"``),
     sorted by the English text; untranslated and empty entries are left out.
@@ -32,11 +32,17 @@ def translations(language: str) -> tuple[tuple[str, str], ...]:
     Raises ``ValueError`` for a language Sphinx does not ship, :class:`~embedkit.MissingDataError` if
     Sphinx is not installed.
     """
+    checks.text("language", language, allow_empty=False)
+    return _translations(language)
+
+
+@lru_cache(maxsize=32)
+def _translations(language: str) -> tuple[tuple[str, str], ...]:
     root = package_dir("sphinx", "sphinx") / "locale"
-    path = root / language / "LC_MESSAGES" / "sphinx.mo"
-    if not path.is_file():
-        available = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "sphinx.mo").is_file())
+    available = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "sphinx.mo").is_file())
+    if language not in available:  # a locale code, never a path
         raise ValueError(f"Sphinx ships no catalogue for language {language!r}; available: {', '.join(available)}")
+    path = root / language / "LC_MESSAGES" / "sphinx.mo"
     with path.open("rb") as f:
         catalog = gettext.GNUTranslations(f)._catalog
     pairs = sorted(
@@ -51,6 +57,7 @@ def translations(language: str) -> tuple[tuple[str, str], ...]:
 
 def python_source(module: str = "argparse") -> str:
     """The source code of an installed Python module (default: the standard library's ``argparse``)."""
+    checks.text("module", module, allow_empty=False)
     try:
         return inspect.getsource(importlib.import_module(module))
     except (ImportError, OSError, TypeError) as err:

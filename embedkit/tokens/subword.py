@@ -14,16 +14,28 @@ from collections.abc import Iterable
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from .pretokenize import CL100K_PATTERN
+from .. import checks
+from ..checks import describe
+from .pretokenize import CL100K_PATTERN, compile_pattern
 
 __all__ = ["train_wordpiece", "train_unigram", "train_hf_bpe", "segment"]
 
 
-def _lines(text: str | Iterable[str]) -> Iterable[str]:
-    return text.splitlines() if isinstance(text, str) else text
+def _lines(text: str | Iterable[str]) -> list[str]:
+    """Training text as lines: a string is split at line breaks; an iterable must yield strings."""
+    if isinstance(text, str):
+        return text.splitlines()
+    if isinstance(text, bytes) or not isinstance(text, Iterable):
+        raise TypeError(f"text must be a str or an iterable of str, got {describe(text)}")
+    lines = list(text)
+    for i, line in enumerate(lines):
+        if not isinstance(line, str):
+            raise TypeError(f"text[{i}] must be a str, got {describe(line)}")
+    return lines
 
 
 def _check(vocab_size: int, at_least: int) -> None:
+    checks.integer("vocab_size", vocab_size)
     if vocab_size < at_least:
         raise ValueError(f"vocab_size must be at least {at_least}, got {vocab_size}")
 
@@ -56,6 +68,7 @@ def train_hf_bpe(text: str | Iterable[str], vocab_size: int, pattern: str = CL10
     """Byte-level BPE in Rust, pre-split by the same regular expression as our tokenizer (the peer of
     :meth:`embedkit.tokens.BPETokenizer.train` in the benchmark)."""
     _check(vocab_size, 256)
+    compile_pattern(pattern)  # a clear error for a pattern that is not a valid regular expression
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.Sequence(
         [pre_tokenizers.Split(Regex(pattern), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
@@ -70,4 +83,7 @@ def train_hf_bpe(text: str | Iterable[str], vocab_size: int, pattern: str = CL10
 
 def segment(tokenizer: Tokenizer, text: str) -> list[str]:
     """The pieces a ``tokenizers.Tokenizer`` cuts ``text`` into (its own notation: ``##``, ``▁``, ``Ġ``)."""
+    if not isinstance(tokenizer, Tokenizer):
+        raise TypeError(f"tokenizer must be a tokenizers.Tokenizer (from train_wordpiece, train_unigram or train_hf_bpe), got {describe(tokenizer)}")
+    checks.text("text", text)
     return tokenizer.encode(text, add_special_tokens=False).tokens
