@@ -108,3 +108,25 @@ def test_every_page_in_the_toc_exists_and_every_notebook_page_executes():
             assert re.search(r"^jupytext:\s*$.*?format_name:\s*myst", text, re.S | re.M), (
                 f"{page.relative_to(ROOT)} has code cells but no jupytext/myst front matter: it would not execute"
             )
+
+
+def test_each_chapter_page_is_a_section_of_its_own_chapter_in_folder_order():
+    """The sidebar follows the folders: chapters/<c>/index is a chapter whose sections are exactly the other
+    pages of chapters/<c>/ (a page filed under another chapter's heading reads out of order)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    chapters = [c for part in toc["parts"] for c in part["chapters"]]
+    seen = set()
+    for chapter in chapters:
+        name = chapter["file"]
+        if not name.startswith("chapters/"):
+            continue
+        folder = name.rsplit("/", 1)[0]
+        assert name == f"{folder}/index", f"{name} is listed as a chapter; chapters open with their index page"
+        sections = [s["file"] for s in chapter.get("sections", [])]
+        strays = [s for s in sections if s.rsplit("/", 1)[0] != folder]
+        assert not strays, f"{name} holds pages of other chapters: {strays}"
+        on_disk = {p.with_suffix("").relative_to(ROOT).as_posix() for p in (ROOT / folder).glob("*.md")}
+        missing = on_disk - {name} - set(sections)
+        assert not missing, f"pages of {folder}/ that are not sections of {name}: {sorted(missing)}"
+        seen.add(folder)
+    assert {"chapters/words", "chapters/tokens", "chapters/positions", "chapters/rotary", "chapters/lab"} <= seen
