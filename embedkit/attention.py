@@ -19,17 +19,28 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor, nn
+
+from . import checks
 
 __all__ = ["KVCache", "SelfAttention", "attention", "causal_mask"]
 
 
 def _check_4d(name: str, t: Tensor) -> None:
     if not isinstance(t, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        raise TypeError(f"{name} must be a torch.Tensor of shape (batch, heads, seq, head_dim), got {checks.describe(t)}")
     if t.dim() != 4:
         raise ValueError(f"{name} must have shape (batch, heads, seq, head_dim), got {tuple(t.shape)}")
+    if not t.is_floating_point():
+        raise TypeError(f"{name} must have a floating dtype, got {t.dtype}")
+
+
+def _check_flag(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {checks.describe(value)}")
+    return bool(value)
 
 
 def causal_mask(q_len: int, k_len: int | None = None, *, device: torch.device | str | None = None) -> Tensor:
@@ -39,9 +50,8 @@ def causal_mask(q_len: int, k_len: int | None = None, *, device: torch.device | 
     query ``i`` sits at absolute position ``k_len - q_len + i`` and sees keys ``0 … k_len - q_len + i``.
     With ``k_len = q_len`` (the default) this is the usual lower-triangular mask.
     """
-    k_len = q_len if k_len is None else k_len
-    if q_len < 0 or k_len < 0:
-        raise ValueError(f"lengths must be non-negative, got q_len={q_len}, k_len={k_len}")
+    q_len = checks.integer("q_len", q_len, minimum=0)
+    k_len = q_len if k_len is None else checks.integer("k_len", k_len, minimum=0)
     if q_len > k_len:
         raise ValueError(f"a causal query cannot be longer than the keys: q_len={q_len} > k_len={k_len}")
     q_pos = torch.arange(k_len - q_len, k_len, device=device)
@@ -69,8 +79,16 @@ def attention(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
     """
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_4d(name, t)
+    causal = _check_flag("causal", causal)
     if k.shape != v.shape:
         raise ValueError(f"k and v must have the same shape, got {tuple(k.shape)} and {tuple(v.shape)}")
+    if q.dtype != k.dtype or k.dtype != v.dtype:
+        raise TypeError(f"q, k and v must have the same dtype, got {q.dtype}, {k.dtype} and {v.dtype}")
+    if q.device != k.device or k.device != v.device:
+        raise ValueError(f"q, k and v must be on the same device, got {q.device}, {k.device} and {v.device}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"bias must be None or a torch.Tensor broadcastable to (batch, heads, q_len, k_len), "
+                        f"got {checks.describe(bias)}")
     if q.shape[0] != k.shape[0] or q.shape[-1] != k.shape[-1]:
         raise ValueError(
             f"q {tuple(q.shape)} and k {tuple(k.shape)} must agree in batch (dim 0) and head_dim (dim 3)")
@@ -133,6 +151,9 @@ class KVCache:
                 raise ValueError(
                     f"new keys {tuple(k.shape)} do not match the cached keys {tuple(old)} in batch, heads "
                     "or head_dim")
+            if k.dtype != self.k.dtype or k.device != self.k.device:
+                raise ValueError(f"new keys are {k.dtype} on {k.device} but the cache holds {self.k.dtype} "
+                                 f"on {self.k.device}")
             self.k = torch.cat([self.k, k], dim=2)
             self.v = torch.cat([self.v, v], dim=2)
         return self.k, self.v
@@ -159,10 +180,15 @@ class SelfAttention(nn.Module):
 
     def __init__(self, d_model: int, n_heads: int, *, causal: bool = False, rope=None, bias=None):
         super().__init__()
-        if not isinstance(n_heads, int) or n_heads <= 0:
-            raise ValueError(f"n_heads must be a positive integer, got {n_heads!r}")
-        if not isinstance(d_model, int) or d_model <= 0:
-            raise ValueError(f"d_model must be a positive integer, got {d_model!r}")
+        d_model = checks.integer("d_model", d_model, minimum=1)
+        n_heads = checks.integer("n_heads", n_heads, minimum=1)
+        causal = _check_flag("causal", causal)
+        if rope is not None and not callable(getattr(rope, "rotate", None)):
+            raise TypeError(f"rope must be None or have a .rotate(x, positions) method (embedkit.rotary.RoPE), "
+                            f"got {checks.describe(rope)}")
+        if bias is not None and not callable(bias):
+            raise TypeError(f"bias must be None or a callable (q_positions, k_positions) -> (heads, q_len, k_len) "
+                            f"such as embedkit.positions.ALiBi, got {checks.describe(bias)}")
         if d_model % n_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
@@ -193,9 +219,15 @@ class SelfAttention(nn.Module):
         The new tokens sit at positions ``len(cache) … len(cache) + seq - 1`` (``0 … seq - 1`` without a
         cache). With a cache, their keys and values are appended to it.
         """
-        if not isinstance(x, Tensor) or x.dim() != 3 or x.shape[-1] != self.d_model:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise ValueError(f"x must have shape (batch, seq, d_model={self.d_model}), got {shape}")
+        if not isinstance(x, Tensor):
+            raise TypeError(f"x must be a torch.Tensor of shape (batch, seq, d_model={self.d_model}), "
+                            f"got {checks.describe(x)}")
+        if x.dim() != 3 or x.shape[-1] != self.d_model:
+            raise ValueError(f"x must have shape (batch, seq, d_model={self.d_model}), got {tuple(x.shape)}")
+        if not x.is_floating_point():
+            raise TypeError(f"x must have a floating dtype, got {x.dtype}")
+        if cache is not None and not isinstance(cache, KVCache):
+            raise TypeError(f"cache must be None or a KVCache, got {checks.describe(cache)}")
         batch, seq, _ = x.shape
         start = len(cache) if cache is not None else 0
         positions = torch.arange(start, start + seq, device=x.device)

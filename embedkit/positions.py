@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor, nn
+
+from . import checks
+from .rope_scaling import base_inverse_frequencies
 
 __all__ = [
     "ALiBi",
@@ -27,6 +31,7 @@ __all__ = [
     "T5RelativeBias",
     "alibi_bias",
     "alibi_slopes",
+    "as_positions",
     "relative_position_bucket",
     "shift_matrix",
     "sinusoidal",
@@ -39,33 +44,52 @@ __all__ = [
 
 
 def _check_int(name: str, value, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
+    return checks.integer(name, value, minimum=minimum)
 
 
 def _check_dim(dim) -> int:
-    _check_int("dim", dim, minimum=2)
+    checks.integer("dim", dim, minimum=2)
     if dim % 2:
         raise ValueError(f"dim must be even (sines and cosines come in pairs), got {dim}")
-    return dim
+    return int(dim)
 
 
 def _check_base(base) -> float:
-    if not isinstance(base, (int, float)) or isinstance(base, bool) or not base > 1:
-        raise ValueError(f"base must be a number > 1, got {base!r}")
-    return float(base)
+    return checks.real("base", base, minimum=1, open_min=True)
 
 
-def _as_positions(name: str, positions) -> Tensor:
+def as_positions(positions, name: str = "positions") -> Tensor:
+    """``positions`` as a 1-D ``LongTensor`` of token indices ``>= 0``: the one rule for positions in
+    :mod:`embedkit.positions` and :mod:`embedkit.rotary`.
+
+    Accepts a ``range``, a list or tuple of integers, a NumPy integer array or an integer tensor (its device
+    is kept). Refuses floats, booleans and strings (``TypeError``: ``1.5`` is not a token index, and
+    ``[True, False]`` is a mask, not positions), anything that is not 1-D and negative indices (``ValueError``).
+    """
+    if isinstance(positions, range):
+        if positions.step < 0 and len(positions):  # a descending range ends at its last element
+            lowest = positions[-1]
+        else:
+            lowest = positions.start
+        if len(positions) and lowest < 0:
+            raise ValueError(f"{name} must be >= 0 (token indices), got {lowest}")
+        return torch.arange(positions.start, positions.stop, positions.step, dtype=torch.long)
+    if isinstance(positions, (str, bytes)) or positions is None:
+        raise TypeError(f"{name} must be a 1-D sequence of integer positions (seq,), got {checks.describe(positions)}")
     if not isinstance(positions, Tensor):
-        positions = torch.as_tensor(positions)
+        if isinstance(positions, (list, tuple)) and len(positions) == 0:
+            return torch.zeros(0, dtype=torch.long)
+        try:
+            positions = torch.as_tensor(np.asarray(positions) if not isinstance(positions, (list, tuple)) else positions)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{name} must be a 1-D sequence of integer positions (seq,), got "
+                            f"{checks.describe(positions)} ({err})") from None
+    if positions.is_floating_point() or positions.is_complex() or positions.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integers (token indices), got dtype {positions.dtype}")
     if positions.dim() != 1:
         raise ValueError(f"{name} must be a 1-D tensor of positions (seq,), got shape {tuple(positions.shape)}")
-    if positions.is_floating_point() or positions.is_complex() or positions.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integers, got dtype {positions.dtype}")
+    if positions.numel() and int(positions.min()) < 0:
+        raise ValueError(f"{name} must be >= 0 (token indices), got {int(positions.min())}")
     return positions.long()
 
 
@@ -77,7 +101,7 @@ def sinusoidal_frequencies(dim: int, base: float = 10000.0) -> Tensor:
     above ``1 / base``. Pair ``i`` repeats every ``2π / ω_i`` positions: wavelengths run from ``2π``
     (``i = 0``) towards ``base · 2π``."""
     dim, base = _check_dim(dim), _check_base(base)
-    return base ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)
+    return base_inverse_frequencies(dim, base)  # the same θ_i = base^(-2i/d) as RoPE's
 
 
 def sinusoidal(n_positions: int, dim: int, base: float = 10000.0) -> Tensor:
@@ -107,8 +131,7 @@ def shift_matrix(k: int, dim: int, base: float = 10000.0) -> Tensor:
     not on ``p``: moving every token ``k`` places is one linear map, the same everywhere. ``k`` may be
     negative (``M_{-k}`` is the inverse, and the transpose, of ``M_k``).
     """
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"k must be an int, got {type(k).__name__}: {k!r}")
+    k = checks.integer("k", k)
     omega = sinusoidal_frequencies(dim, base)
     c, s = torch.cos(k * omega), torch.sin(k * omega)
     m = torch.zeros(dim, dim, dtype=torch.float64)
@@ -125,7 +148,15 @@ def sinusoidal_dot(offset, dim: int, base: float = 10000.0) -> Tensor:
     in the offset). ``offset`` is an int or an integer tensor of any shape; the result has its shape.
     """
     omega = sinusoidal_frequencies(dim, base)
-    off = torch.as_tensor(offset, dtype=torch.float64)
+    if isinstance(offset, (bool, str, bytes)) or offset is None:
+        raise TypeError(f"offset must be an integer or an integer tensor, got {checks.describe(offset)}")
+    try:
+        off = torch.as_tensor(offset)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"offset must be an integer or an integer tensor, got {checks.describe(offset)} ({err})") from None
+    if off.is_floating_point() or off.is_complex() or off.dtype == torch.bool:
+        raise TypeError(f"offset must hold integers (distances in positions), got dtype {off.dtype}")
+    off = off.to(torch.float64)
     return torch.cos(off[..., None] * omega).sum(-1)
 
 
@@ -145,6 +176,7 @@ class LearnedPositions(nn.Module):
         super().__init__()
         self.max_len = _check_int("max_len", max_len, minimum=1)
         self.dim = _check_int("dim", dim, minimum=1)
+        init_std = checks.real("init_std", init_std, minimum=0)
         self.table = nn.Embedding(max_len, dim)
         nn.init.normal_(self.table.weight, std=init_std)
 
@@ -152,11 +184,9 @@ class LearnedPositions(nn.Module):
         return f"max_len={self.max_len}, dim={self.dim}"
 
     def forward(self, positions) -> Tensor:
-        positions = _as_positions("positions", positions)
+        positions = as_positions(positions)
         if positions.numel():
-            lo, hi = int(positions.min()), int(positions.max())
-            if lo < 0:
-                raise ValueError(f"positions must be >= 0, got {lo}")
+            hi = int(positions.max())
             if hi >= self.max_len:
                 raise ValueError(
                     f"position {hi} is beyond the learned table: max_len={self.max_len}, so positions "
@@ -196,8 +226,9 @@ def alibi_bias(slopes: Tensor, q_positions, k_positions) -> Tensor:
     In a causal model only ``j <= i`` survive the mask, where this is Press et al.'s ``-m_h · (i - j)``; the
     absolute value makes the same bias usable without a mask (as encoders with ALiBi do).
     """
-    q = _as_positions("q_positions", q_positions)
-    k = _as_positions("k_positions", k_positions).to(q.device)
+    slopes = checks.tensor("slopes", slopes, ndim=1, floating=True, finite=True)
+    q = as_positions(q_positions, "q_positions")
+    k = as_positions(k_positions, "k_positions").to(q.device)
     distance = (q[:, None] - k[None, :]).abs().float()
     return -slopes.to(q.device, torch.float32)[:, None, None] * distance[None]
 
@@ -213,7 +244,7 @@ class ALiBi:
     """
 
     def __init__(self, n_heads: int):
-        self.n_heads = n_heads
+        self.n_heads = _check_int("n_heads", n_heads, minimum=1)
         self.slopes = alibi_slopes(n_heads)
 
     def __repr__(self) -> str:
@@ -239,9 +270,14 @@ def relative_position_bucket(relative_position, *, bidirectional: bool = True, n
 
     ``relative_position`` is an integer tensor of any shape; the result is a LongTensor of the same shape.
     """
-    _check_int("num_buckets", num_buckets, minimum=2)
-    _check_int("max_distance", max_distance, minimum=1)
-    rel = torch.as_tensor(relative_position)
+    _check_bucket_settings(bidirectional, num_buckets, max_distance)
+    if isinstance(relative_position, (bool, str, bytes)) or relative_position is None:
+        raise TypeError(f"relative_position must be an integer tensor, got {checks.describe(relative_position)}")
+    try:
+        rel = torch.as_tensor(relative_position)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"relative_position must be an integer tensor, got {checks.describe(relative_position)} "
+                        f"({err})") from None
     if rel.is_floating_point() or rel.is_complex() or rel.dtype == torch.bool:
         raise TypeError(f"relative_position must hold integers, got dtype {rel.dtype}")
     rel = rel.long()
@@ -253,15 +289,27 @@ def relative_position_bucket(relative_position, *, bidirectional: bool = True, n
         offset = torch.zeros_like(rel)
         distance = (-rel).clamp(min=0)  # distance into the past; the future collapses to 0
     exact = n // 2
-    if exact < 1 or max_distance <= exact:
-        raise ValueError(
-            f"need at least 2 buckets per direction and max_distance > {exact} (buckets per direction // 2); "
-            f"got num_buckets={num_buckets}, bidirectional={bidirectional}, max_distance={max_distance}")
     # Geometric bucket for far distances: exact + (n - exact) * log(distance/exact) / log(max_distance/exact).
     far = distance.clamp(min=1).float()
     log_bucket = exact + (torch.log(far / exact) / math.log(max_distance / exact) * (n - exact)).long()
     log_bucket = log_bucket.clamp(max=n - 1)
     return offset + torch.where(distance < exact, distance, log_bucket)
+
+
+def _check_bucket_settings(bidirectional, num_buckets, max_distance) -> None:
+    if not isinstance(bidirectional, (bool, np.bool_)):
+        raise TypeError(f"bidirectional must be True or False, got {checks.describe(bidirectional)}")
+    _check_int("num_buckets", num_buckets, minimum=2)
+    _check_int("max_distance", max_distance, minimum=1)
+    if bidirectional and num_buckets % 2:
+        raise ValueError(f"num_buckets must be even when bidirectional (half for keys before the query, half for "
+                         f"keys after it), got {num_buckets}")
+    n = num_buckets // 2 if bidirectional else num_buckets
+    exact = n // 2
+    if exact < 1 or max_distance <= exact:
+        raise ValueError(
+            f"need at least 2 buckets per direction and max_distance > {exact} (buckets per direction // 2); "
+            f"got num_buckets={num_buckets}, bidirectional={bidirectional}, max_distance={max_distance}")
 
 
 class T5RelativeBias(nn.Module):
@@ -277,9 +325,8 @@ class T5RelativeBias(nn.Module):
     def __init__(self, n_heads: int, num_buckets: int = 32, max_distance: int = 128, bidirectional: bool = False):
         super().__init__()
         self.n_heads = _check_int("n_heads", n_heads, minimum=1)
-        self.num_buckets, self.max_distance, self.bidirectional = num_buckets, max_distance, bidirectional
-        relative_position_bucket(torch.zeros(1, dtype=torch.long), bidirectional=bidirectional,
-                                 num_buckets=num_buckets, max_distance=max_distance)  # validates the settings
+        _check_bucket_settings(bidirectional, num_buckets, max_distance)
+        self.num_buckets, self.max_distance, self.bidirectional = int(num_buckets), int(max_distance), bool(bidirectional)
         self.embedding = nn.Embedding(num_buckets, n_heads)
         nn.init.zeros_(self.embedding.weight)
 
@@ -289,8 +336,8 @@ class T5RelativeBias(nn.Module):
 
     def buckets(self, q_positions, k_positions) -> Tensor:
         """The ``(q_len, k_len)`` bucket index of every query/key pair."""
-        q = _as_positions("q_positions", q_positions)
-        k = _as_positions("k_positions", k_positions).to(q.device)
+        q = as_positions(q_positions, "q_positions")
+        k = as_positions(k_positions, "k_positions").to(q.device)
         return relative_position_bucket(k[None, :] - q[:, None], bidirectional=self.bidirectional,
                                         num_buckets=self.num_buckets, max_distance=self.max_distance)
 

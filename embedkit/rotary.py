@@ -25,13 +25,31 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from .rope_scaling import base_inverse_frequencies, check_scaling, scaled_inverse_frequencies
+from . import checks
+from .positions import as_positions
+from .rope_scaling import (
+    MAX_POSITION_EMBEDDINGS,
+    base_inverse_frequencies,
+    check_scaling,
+    from_hugging_face,
+    scaled_inverse_frequencies,
+)
 
 LAYOUTS = ("half", "interleaved")
 """The two channel layouts: ``half`` pairs channel ``i`` with ``i + d/2``; ``interleaved`` pairs ``2i`` with ``2i + 1``."""
 
 _CHUNK_ELEMENTS = 1 << 16
 """Elements per chunk in :func:`apply`: 256 KB of float32, so each chunk's four passes stay in the CPU cache."""
+
+MAX_POSITIONS = MAX_POSITION_EMBEDDINGS
+"""Largest ``max_positions`` a :class:`RoPE` accepts (2**53: positions are exact in float64 up to there)."""
+
+CACHE_CHUNK = 1024
+"""The cos/sin cache of :class:`RoPE` grows in steps of this many positions, to the longest position seen."""
+
+CACHE_ELEMENTS = 1 << 22
+"""At most this many entries (positions × pairs) are kept in each of the cos and sin caches (16 MB of
+float32 each); positions past that are computed for the call and not kept."""
 
 
 # -- frequencies and angles ----------------------------------------------------------------------------
@@ -42,12 +60,10 @@ def rotary_dim(head_dim: int, rotary_fraction: float = 1.0) -> int:
     Raises ``ValueError`` if ``head_dim`` is not a positive even integer, the fraction is outside ``(0, 1]``,
     or the rotated part is not a positive even number of channels.
     """
-    if not isinstance(head_dim, int) or isinstance(head_dim, bool) or head_dim <= 0:
-        raise ValueError(f"head_dim must be a positive integer, got {head_dim!r}")
+    head_dim = checks.integer("head_dim", head_dim, minimum=1)
     if head_dim % 2:
         raise ValueError(f"head_dim must be even (channels are rotated in pairs), got {head_dim}")
-    if not 0 < rotary_fraction <= 1:
-        raise ValueError(f"rotary_fraction must be in (0, 1], got {rotary_fraction!r}")
+    rotary_fraction = checks.real("rotary_fraction", rotary_fraction, minimum=0, maximum=1, open_min=True)
     dim = int(head_dim * rotary_fraction)
     if dim < 2 or dim % 2:
         raise ValueError(
@@ -65,23 +81,16 @@ def inverse_frequencies(head_dim: int, base: float = 10000.0, *, rotary_fraction
     return base_inverse_frequencies(rotary_dim(head_dim, rotary_fraction), base)
 
 
+def _check_inv_freq(inv_freq) -> torch.Tensor:
+    inv_freq = checks.tensor("inv_freq", inv_freq, ndim=1, floating=True, finite=True)
+    if inv_freq.numel() and bool((inv_freq < 0).any()):
+        raise ValueError(f"inv_freq must be >= 0 (angular frequencies), got a minimum of {float(inv_freq.min())}")
+    return inv_freq
+
+
 def wavelengths(inv_freq: torch.Tensor) -> torch.Tensor:
-    """``λ_i = 2π / θ_i``: the number of positions pair ``i`` needs for one full turn."""
-    return 2 * torch.pi / inv_freq
-
-
-def _as_positions(positions, name: str = "positions") -> torch.Tensor:
-    if isinstance(positions, range):
-        positions = torch.arange(positions.start, positions.stop, positions.step)
-    elif not isinstance(positions, torch.Tensor):
-        positions = torch.as_tensor(positions)
-    if positions.dtype.is_floating_point or positions.dtype.is_complex or positions.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integers (token indices), got dtype {positions.dtype}")
-    if positions.dim() != 1:
-        raise ValueError(f"{name} must be 1-D (seq,), got shape {tuple(positions.shape)}")
-    if positions.numel() and int(positions.min()) < 0:
-        raise ValueError(f"{name} must be >= 0, got {int(positions.min())}")
-    return positions.long()
+    """``λ_i = 2π / θ_i``: the number of positions pair ``i`` needs for one full turn (``inf`` for θ = 0)."""
+    return 2 * torch.pi / _check_inv_freq(inv_freq)
 
 
 def angles(positions, inv_freq: torch.Tensor) -> torch.Tensor:
@@ -91,7 +100,8 @@ def angles(positions, inv_freq: torch.Tensor) -> torch.Tensor:
     apart, so positions themselves would collapse; in float32 the angle of a fast pair at position 100,000
     would be off by about 0.004 rad.
     """
-    positions = _as_positions(positions)
+    positions = as_positions(positions)
+    inv_freq = _check_inv_freq(inv_freq)
     return positions.to(torch.float64)[:, None] * inv_freq.to(device=positions.device, dtype=torch.float64)[None, :]
 
 
@@ -101,6 +111,8 @@ def cos_sin(positions, inv_freq: torch.Tensor, *, attention_factor: float = 1.0,
     The angles are computed in float64 (:func:`angles`); only the results are cast. ``attention_factor``
     (YaRN, LongRoPE) multiplies both, as Hugging Face does, so a query–key logit grows by its square.
     """
+    attention_factor = checks.real("attention_factor", attention_factor, minimum=0, open_min=True)
+    _check_dtype(dtype)
     a = angles(positions, inv_freq)
     return (a.cos() * attention_factor).to(dtype), (a.sin() * attention_factor).to(dtype)
 
@@ -108,8 +120,12 @@ def cos_sin(positions, inv_freq: torch.Tensor, *, attention_factor: float = 1.0,
 # -- layouts ----------------------------------------------------------------------------------------------
 
 def _check_layout(layout: str) -> None:
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(repr(x) for x in LAYOUTS)}, got {layout!r}")
+    checks.choice("layout", layout, LAYOUTS)
+
+
+def _check_dtype(dtype) -> None:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype such as torch.float32, got {checks.describe(dtype)}")
 
 
 def pair_channels(head_dim: int, layout: str = "half", *, rotary_fraction: float = 1.0) -> list[tuple[int, int]]:
@@ -149,6 +165,10 @@ def convert_projection(weight: torch.Tensor, n_heads: int, *, to: str = "half", 
     the same way is unchanged.
     """
     _check_layout(to)
+    weight = checks.tensor("weight", weight)
+    if weight.dim() not in (1, 2):
+        raise ValueError(f"weight must be (n_heads * head_dim, d_model) or a bias (n_heads * head_dim,), got shape {tuple(weight.shape)}")
+    n_heads = checks.integer("n_heads", n_heads, minimum=1)
     rows = weight.shape[0]
     if rows % n_heads:
         raise ValueError(f"weight has {rows} output rows, not a multiple of n_heads={n_heads}")
@@ -176,6 +196,15 @@ def rotate_reference(x: torch.Tensor, positions, inv_freq: torch.Tensor, *, layo
     pass through. Used to check :func:`apply`; not meant to be fast.
     """
     _check_layout(layout)
+    x = checks.tensor("x", x, min_ndim=2, floating=True)
+    inv_freq = _check_inv_freq(inv_freq)
+    attention_factor = checks.real("attention_factor", attention_factor, minimum=0, open_min=True)
+    if 2 * inv_freq.shape[0] > x.shape[-1]:
+        raise ValueError(f"inv_freq has {inv_freq.shape[0]} pairs ({2 * inv_freq.shape[0]} channels) but x has only "
+                         f"{x.shape[-1]} (shape {tuple(x.shape)})")
+    positions = as_positions(positions)
+    if positions.shape[0] != x.shape[-2]:
+        raise ValueError(f"got {positions.shape[0]} positions for a sequence of {x.shape[-2]} (x has shape {tuple(x.shape)})")
     x = x.to(torch.float64)
     pairs = inv_freq.shape[0]
     first, second = _halves(x, layout, pairs)
@@ -191,10 +220,10 @@ def rotate_reference(x: torch.Tensor, positions, inv_freq: torch.Tensor, *, layo
 
 def _check_apply(x, cos, sin, layout, out) -> None:
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch.Tensor of shape (..., seq, head_dim), got {type(x).__name__}")
+        raise TypeError(f"x must be a torch.Tensor of shape (..., seq, head_dim), got {checks.describe(x)}")
     for name, t in (("cos", cos), ("sin", sin)):
         if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+            raise TypeError(f"{name} must be a torch.Tensor, got {checks.describe(t)}")
     _check_layout(layout)
     if not x.dtype.is_floating_point:
         raise TypeError(f"x must be a floating-point tensor, got dtype {x.dtype}")
@@ -334,41 +363,89 @@ class RoPE:
         layout: ``"half"`` (Hugging Face, GPT-NeoX) or ``"interleaved"`` (Meta, GPT-J).
         rotary_fraction: rotate only the first ``int(head_dim·fraction)`` channels, with frequencies computed
             over that sub-dimension (GPT-NeoX ``rotary_pct``); the rest pass through.
-        max_positions: size of the cos/sin cache; positions must be below it.
+        max_positions: positions must be below it (at most :data:`MAX_POSITIONS`). Nothing is allocated for
+            it up front: the cache grows on demand, in steps of :data:`CACHE_CHUNK` positions, to the longest
+            position seen, and keeps at most :data:`CACHE_ELEMENTS` entries; positions beyond that are
+            computed per call. ``RoPE(8, max_positions=10**9)`` therefore costs nothing until it is used.
         scaling: context extension, a dict with Hugging Face ``rope_parameters`` keys, e.g.
             ``{"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 4096}``
-            (see :mod:`embedkit.rope_scaling`).
+            (see :mod:`embedkit.rope_scaling`). To build from a configuration as Hugging Face stores it, use
+            :meth:`from_rope_parameters` or :meth:`from_config`.
 
     Attributes: ``inv_freq`` (float64 ``(pairs,)``), ``attention_factor`` (float), ``cos`` and ``sin``
-    (float32 ``(max_positions, pairs)``, including the attention factor). With ``dynamic`` scaling the
-    frequencies depend on the sequence length (``max(positions) + 1``); they are recomputed per call
-    beyond the original length (Hugging Face instead keeps the largest length seen so far).
+    (float32 ``(max_positions, pairs)``, including the attention factor; built on first access). With
+    ``dynamic`` scaling the frequencies depend on the sequence length (``max(positions) + 1``); they are
+    recomputed per call beyond the original length (Hugging Face instead keeps the largest length seen so far).
     """
 
     def __init__(self, head_dim: int, *, base: float = 10000.0, layout: str = "half", rotary_fraction: float = 1.0,
                  max_positions: int = 4096, scaling: Mapping | None = None):
         self.rotary_dim = rotary_dim(head_dim, rotary_fraction)
         _check_layout(layout)
-        if not isinstance(max_positions, int) or max_positions < 1:
-            raise ValueError(f"max_positions must be a positive integer, got {max_positions!r}")
-        self.head_dim = head_dim
-        self.base = float(base)
+        self.max_positions = checks.integer("max_positions", max_positions, minimum=1, maximum=MAX_POSITIONS)
+        self.head_dim = int(head_dim)
+        self.base = checks.real("base", base, minimum=1, open_min=True)
         self.layout = layout
-        self.rotary_fraction = rotary_fraction
-        self.max_positions = max_positions
+        self.rotary_fraction = float(rotary_fraction)
         self.scaling = check_scaling(scaling)
+        if self.scaling["rope_type"] == "proportional" and self.rotary_fraction != 1.0:
+            raise ValueError("proportional scaling chooses the turning pairs itself (its partial_rotary_factor); "
+                             f"give rotary_fraction=1.0, got {rotary_fraction!r}")
         self.inv_freq, self.attention_factor = scaled_inverse_frequencies(self.rotary_dim, self.base, self.scaling)
-        self.cos, self.sin = cos_sin(torch.arange(max_positions), self.inv_freq, attention_factor=self.attention_factor)
+        self._cached = torch.zeros(0, self.pairs), torch.zeros(0, self.pairs)  # float32 (rows, pairs)
         self._cast: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
 
     @classmethod
-    def from_rope_parameters(cls, head_dim: int, rope_parameters: Mapping, *, layout: str = "half", max_positions: int = 4096) -> RoPE:
-        """Build from a Hugging Face ``config.rope_parameters`` dict (``rope_theta``, ``rope_type``, …)."""
-        params = dict(rope_parameters)
-        base = params.pop("rope_theta", 10000.0)
-        fraction = params.pop("partial_rotary_factor", 1.0)
-        scaling = None if params.get("rope_type", "default") == "default" else params
-        return cls(head_dim, base=base, layout=layout, rotary_fraction=fraction, max_positions=max_positions, scaling=scaling)
+    def from_rope_parameters(cls, head_dim: int, rope_parameters: Mapping | None, *, max_position_embeddings: int | None = None,
+                             original_max_position_embeddings: int | None = None,
+                             partial_rotary_factor: float | None = None, rope_theta: float | None = None,
+                             layout: str = "half", max_positions: int | None = None) -> RoPE:
+        """Build from a Hugging Face ``config.rope_parameters`` (or legacy ``config.rope_scaling``) dict.
+
+        The dict is read exactly as transformers reads it (:func:`embedkit.rope_scaling.from_hugging_face`:
+        legacy ``type`` key, LongRoPE's and YaRN's derived ``factor``, dynamic NTK's original length from
+        ``max_position_embeddings``). The model-level values come as keywords named as in ``config.json``:
+        ``max_position_embeddings``, a top-level ``original_max_position_embeddings`` (Phi-3),
+        ``partial_rotary_factor`` and ``rope_theta`` (older configs keep them outside the dict; the dict's
+        win). ``max_positions`` defaults to ``max(4096, max_position_embeddings)``. :meth:`from_config`
+        reads all of them from a configuration object.
+        """
+        params = from_hugging_face({} if rope_parameters is None else rope_parameters,
+                                   max_position_embeddings=max_position_embeddings,
+                                   original_max_position_embeddings=original_max_position_embeddings,
+                                   partial_rotary_factor=partial_rotary_factor, rope_theta=rope_theta)
+        base = params.pop("rope_theta")
+        fraction = params.pop("partial_rotary_factor")
+        if params["rope_type"] == "proportional":  # the fraction picks turning pairs; every pair is kept
+            params["partial_rotary_factor"], fraction = fraction, 1.0
+        scaling = None if params["rope_type"] == "default" else params
+        if max_positions is None:
+            max_positions = max(4096, max_position_embeddings or 0)
+        return cls(head_dim, base=base, layout=layout, rotary_fraction=fraction, max_positions=max_positions,
+                   scaling=scaling)
+
+    @classmethod
+    def from_config(cls, config, *, layout: str = "half", max_positions: int | None = None) -> RoPE:
+        """Build from a Hugging Face configuration (a ``PretrainedConfig`` or its ``config.json`` as a dict).
+
+        Reads ``head_dim`` (or ``hidden_size // num_attention_heads``), ``rope_parameters`` (or
+        ``rope_scaling``), ``rope_theta``, ``partial_rotary_factor``, ``max_position_embeddings`` and
+        ``original_max_position_embeddings``, and passes them to :meth:`from_rope_parameters`. Nothing is
+        downloaded and ``transformers`` need not be installed.
+        """
+        get = config.get if isinstance(config, Mapping) else (lambda key, default=None: getattr(config, key, default))
+        head_dim = get("head_dim")
+        if head_dim is None:
+            hidden, heads = get("hidden_size"), get("num_attention_heads")
+            if hidden is None or heads is None:
+                raise ValueError("config needs head_dim, or hidden_size and num_attention_heads")
+            head_dim = checks.integer("hidden_size", hidden, minimum=1) // checks.integer("num_attention_heads", heads, minimum=1)
+        params = get("rope_parameters") or get("rope_scaling") or {}
+        return cls.from_rope_parameters(
+            head_dim, params, max_position_embeddings=get("max_position_embeddings"),
+            original_max_position_embeddings=get("original_max_position_embeddings"),
+            partial_rotary_factor=get("partial_rotary_factor"), rope_theta=get("rope_theta"),
+            layout=layout, max_positions=max_positions)
 
     @property
     def pairs(self) -> int:
@@ -380,8 +457,50 @@ class RoPE:
         part = "" if self.rotary_dim == self.head_dim else f", rotary_dim={self.rotary_dim}"
         return f"RoPE(head_dim={self.head_dim}, base={self.base:g}, layout={self.layout!r}{part}, max_positions={self.max_positions}{extra})"
 
+    # -- the cache ---------------------------------------------------------------------------------------
+
+    @property
+    def cached_positions(self) -> int:
+        """How many positions the cos/sin cache holds now (it grows on demand)."""
+        return self._cached[0].shape[0]
+
+    def _cache_limit(self) -> int:
+        return min(self.max_positions, max(CACHE_CHUNK, CACHE_ELEMENTS // self.pairs))
+
+    def _grow(self, last: int) -> None:
+        """Extend the cache to cover positions ``0 … last − 1`` (rounded up to a chunk, within the limits)."""
+        have = self.cached_positions
+        if last <= have:
+            return
+        rows = min(self._cache_limit(), -(-last // CACHE_CHUNK) * CACHE_CHUNK)
+        if rows <= have:
+            return
+        cos, sin = cos_sin(torch.arange(have, rows), self.inv_freq, attention_factor=self.attention_factor)
+        self._cached = torch.cat([self._cached[0], cos]), torch.cat([self._cached[1], sin])
+        self._cast.clear()
+
+    def _table(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.max_positions > self._cache_limit():
+            raise ValueError(
+                f"the full cos/sin table of max_positions={self.max_positions:,} rows is not kept (at most "
+                f"{self._cache_limit():,} rows are cached); ask rope.cos_sin(positions) for the positions you need")
+        self._grow(self.max_positions)
+        return self._cached
+
+    @property
+    def cos(self) -> torch.Tensor:
+        """float32 ``(max_positions, pairs)``: ``attention_factor·cos(mθ_i)`` for every position (grows the cache)."""
+        return self._table()[0]
+
+    @property
+    def sin(self) -> torch.Tensor:
+        """float32 ``(max_positions, pairs)``: ``attention_factor·sin(mθ_i)`` for every position (grows the cache)."""
+        return self._table()[1]
+
     def frequencies(self, seq_len: int | None = None) -> tuple[torch.Tensor, float]:
         """``(inv_freq, attention_factor)`` in use for a sequence of ``seq_len`` positions."""
+        if seq_len is not None:
+            seq_len = checks.integer("seq_len", seq_len, minimum=0)
         if self.scaling["rope_type"] in ("dynamic", "longrope") and seq_len is not None:
             return scaled_inverse_frequencies(self.rotary_dim, self.base, self.scaling, seq_len=seq_len)
         return self.inv_freq, self.attention_factor
@@ -393,15 +512,16 @@ class RoPE:
     def cos_sin(self, positions=None, *, seq_len: int | None = None, offset: int = 0,
                 dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """cos and sin for ``positions`` (LongTensor ``(seq,)``; or ``range(offset, offset + seq_len)``): ``(seq, pairs)`` each."""
+        _check_dtype(dtype)
+        offset = checks.integer("offset", offset, minimum=0)
         if positions is None:
             if seq_len is None:
                 raise ValueError("give positions, or seq_len (and optionally offset)")
-            if offset < 0:
-                raise ValueError(f"offset must be >= 0, got {offset}")
+            seq_len = checks.integer("seq_len", seq_len, minimum=0)
             last = offset + seq_len
             contiguous = True
         else:
-            positions = _as_positions(positions)
+            positions = as_positions(positions)
             last = int(positions.max()) + 1 if positions.numel() else 0
             # consecutive positions (the usual case) are a slice of the cache: no gather, no new tensor
             contiguous = positions.numel() > 0 and last - int(positions[0]) == positions.numel() and bool((positions.diff() == 1).all())
@@ -413,14 +533,16 @@ class RoPE:
                 f"build RoPE(..., max_positions={last}) or more"
             )
         device = torch.device(device) if device is not None else torch.device("cpu")
-        if self._length_dependent(last):
-            inv_freq, factor = self.frequencies(last)
+        if self._length_dependent(last) or last > self._cache_limit():
+            # frequencies that depend on the length, or positions past what is kept: computed for this call
+            inv_freq, factor = self.frequencies(last) if self._length_dependent(last) else (self.inv_freq, self.attention_factor)
             pos = torch.arange(offset, last) if contiguous else positions.cpu()
             cos, sin = cos_sin(pos, inv_freq, attention_factor=factor, dtype=dtype)
             return cos.to(device), sin.to(device)
+        self._grow(last)
         key = (dtype, device)
         if key not in self._cast:
-            self._cast[key] = (self.cos.to(device=device, dtype=dtype), self.sin.to(device=device, dtype=dtype))
+            self._cast[key] = (self._cached[0].to(device=device, dtype=dtype), self._cached[1].to(device=device, dtype=dtype))
         cos, sin = self._cast[key]
         if contiguous:
             return cos[offset:last], sin[offset:last]
@@ -434,14 +556,14 @@ class RoPE:
         KV cache). Returns a new tensor of ``x``'s dtype (``out=x`` rotates in place).
         """
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor of shape (..., seq, head_dim), got {type(x).__name__}")
+            raise TypeError(f"x must be a torch.Tensor of shape (..., seq, head_dim), got {checks.describe(x)}")
         if x.dim() < 2 or x.shape[-1] != self.head_dim:
             raise ValueError(f"x must have shape (..., seq, {self.head_dim}) for this RoPE, got {tuple(x.shape)}")
         if not x.dtype.is_floating_point:
             raise TypeError(f"x must be a floating-point tensor, got dtype {x.dtype}")
         seq = x.shape[-2]
         if positions is not None:
-            positions = _as_positions(positions)
+            positions = as_positions(positions)
             if positions.shape[0] != seq:
                 raise ValueError(f"got {positions.shape[0]} positions for a sequence of {seq} (x has shape {tuple(x.shape)})")
         cos, sin = self.cos_sin(positions, seq_len=seq, offset=offset, dtype=x.dtype, device=x.device)
@@ -452,6 +574,13 @@ class RoPE:
 
 # -- what the book measures about RoPE ---------------------------------------------------------------------
 
+def _distances(distances) -> torch.Tensor:
+    """Relative distances ``Δ`` as a float64 ``(n,)`` tensor: finite numbers (the closed forms take any real Δ)."""
+    if isinstance(distances, torch.Tensor):
+        distances = distances.detach().cpu().numpy()
+    return torch.as_tensor(checks.array("distances", distances, ndim=1), dtype=torch.float64)
+
+
 def decay_bound(distances, inv_freq: torch.Tensor) -> torch.Tensor:
     """RoFormer's relative upper bound on the score at relative distance ``Δ``: ``(1/P)·Σ_{j=1..P} |S_j|``.
 
@@ -459,7 +588,10 @@ def decay_bound(distances, inv_freq: torch.Tensor) -> torch.Tensor:
     summation gives ``|Σ_j h_j e^{iΔθ_j}| ≤ max_j |h_{j+1} − h_j| · Σ_j |S_j|`` (Su et al. 2021, §3.4.3).
     ``P = len(inv_freq)`` pairs; returns float64 ``(len(distances),)``. It equals ``(P + 1)/2`` at ``Δ = 0``.
     """
-    d = torch.as_tensor(distances, dtype=torch.float64)
+    d = _distances(distances)
+    inv_freq = _check_inv_freq(inv_freq)
+    if not inv_freq.numel():
+        raise ValueError("inv_freq must hold at least one pair")
     turns = torch.exp(1j * d[:, None] * inv_freq.to(torch.float64)[None, :])  # (n, P)
     partial = torch.cumsum(turns, dim=1)  # S_1 … S_P
     return partial.abs().sum(dim=1) / inv_freq.shape[0]
@@ -468,10 +600,13 @@ def decay_bound(distances, inv_freq: torch.Tensor) -> torch.Tensor:
 def mean_cos_score(distances, inv_freq: torch.Tensor, attention_factor: float = 1.0) -> torch.Tensor:
     """``(af²/P)·Σ_i cos(Δ·θ_i)``: the score between a query and a key that are both ``(1, 0)`` in every pair,
     ``Δ`` positions apart, divided by the number of pairs ``P`` (1 at ``Δ = 0`` without scaling)."""
-    d = torch.as_tensor(distances, dtype=torch.float64)
+    d = _distances(distances)
+    inv_freq = _check_inv_freq(inv_freq)
+    attention_factor = checks.real("attention_factor", attention_factor, minimum=0, open_min=True)
     return torch.cos(d[:, None] * inv_freq.to(torch.float64)[None, :]).mean(dim=1) * attention_factor**2
 
 
 def full_turns(inv_freq: torch.Tensor, context_length: int) -> torch.Tensor:
     """How many full turns each pair makes over positions ``0 … context_length − 1``: ``(L − 1)·θ_i / 2π``."""
-    return (context_length - 1) * inv_freq.to(torch.float64) / (2 * torch.pi)
+    context_length = checks.integer("context_length", context_length, minimum=1)
+    return (context_length - 1) * _check_inv_freq(inv_freq).to(torch.float64) / (2 * torch.pi)

@@ -134,7 +134,7 @@ def test_kv_cache_append_returns_everything():
 
 
 def test_bad_inputs_get_clear_errors():
-    with pytest.raises(ValueError, match="n_heads must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="n_heads must be an integer >= 1, got 0"):
         SelfAttention(8, 0)
     with pytest.raises(ValueError, match=r"d_model \(10\) must be divisible by n_heads \(4\)"):
         SelfAttention(10, 4)
@@ -146,7 +146,7 @@ def test_bad_inputs_get_clear_errors():
         attention(torch.randn(1, 1, 5, 4), torch.randn(1, 1, 3, 4), torch.randn(1, 1, 3, 4), causal=True)
     with pytest.raises(ValueError, match="does not broadcast"):
         attention(torch.randn(1, 2, 3, 4), torch.randn(1, 2, 3, 4), torch.randn(1, 2, 3, 4), bias=torch.randn(5, 3, 3))
-    with pytest.raises(ValueError, match="must be non-negative"):
+    with pytest.raises(ValueError, match="q_len must be an integer >= 0, got -1"):
         causal_mask(-1)
     cache = KVCache()
     cache.append(torch.randn(1, 2, 3, 4), torch.randn(1, 2, 3, 4))

@@ -54,6 +54,19 @@ def test_live_callback_answers_or_explains():
     assert "dim must be even" in probe.answer(3, 15)
 
 
+@pytest.mark.parametrize("value", [None, float("nan"), float("inf"), "3", 2.7, True, -1, 10**9])
+def test_live_callback_never_raises_on_widget_input(value):
+    """Each control's junk gets a message that names the control (a float position is not truncated to int)."""
+    probe = PositionSimilarityProbe(n_positions=64)
+    for message, name in ((probe.answer(value, 16), "position"), (probe.answer(3, value), "dim"),
+                          (probe.answer(3, 16, value), "base")):
+        if isinstance(message, str):
+            assert message.startswith(name) and "got" in message, message
+        else:
+            assert name == "base" and value in (2.7, 10**9)  # valid (if odd) bases
+    assert isinstance(probe.answer(value, 16), str)
+
+
 def test_cosine_matrix():
     m = cosine_matrix(torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]))
     np.testing.assert_allclose(m, [[1, 2**-0.5, 0], [2**-0.5, 1, 2**-0.5], [0, 2**-0.5, 1]], atol=1e-12)

@@ -328,3 +328,100 @@ def test_kv_cache_decoding_equals_the_full_pass_and_trains(layout):
     layer(x).square().sum().backward()
     assert layer.q_proj.weight.grad is not None and layer.q_proj.weight.grad.abs().sum() > 0
     assert layer.k_proj.weight.grad.abs().sum() > 0
+
+
+# -- the lazy cos/sin cache --------------------------------------------------------------------------------
+
+
+def test_huge_max_positions_allocates_nothing_up_front_and_cache_grows_in_chunks():
+    rope = RoPE(8, max_positions=10**9)
+    assert rope.cached_positions == 0
+    x = torch.randn(2, 5, 8, dtype=torch.float64)
+    near_end = rope.rotate(x, offset=10**9 - 5)  # past what is kept: computed for the call only
+    assert rope.cached_positions == 0
+    positions = torch.arange(10**9 - 5, 10**9)
+    torch.testing.assert_close(near_end, rotate_reference(x, positions, rope.inv_freq), rtol=0, atol=1e-6)
+    rope.rotate(x, offset=1500)
+    assert rope.cached_positions == 2 * rotary.CACHE_CHUNK  # position 1504 needs the second chunk
+    with pytest.raises(ValueError, match="the full cos/sin table of max_positions=1,000,000,000 rows is not kept"):
+        rope.cos
+
+
+@pytest.mark.parametrize("layout", ["half", "interleaved"])
+def test_cache_grown_in_steps_equals_one_built_at_once(layout):
+    """Whatever order positions are asked in, the cached cos/sin equal cos_sin over the whole range."""
+    rope = RoPE(16, layout=layout, max_positions=5000)
+    for last in (3, 1025, 700, 4999):
+        rope.cos_sin(torch.tensor([last]))
+    full_cos, full_sin = rotary.cos_sin(torch.arange(5000), rope.inv_freq)
+    assert torch.equal(rope.cos, full_cos) and torch.equal(rope.sin, full_sin)
+    assert rope.cos.shape == (5000, 8)
+
+
+def test_one_position_rule_for_rotary_and_positions():
+    """rotary and positions share embedkit.positions.as_positions: the same inputs pass and fail alike."""
+    from embedkit.positions import ALiBi, as_positions
+
+    for good in ([0, 2, 5], range(3), torch.tensor([1, 2], dtype=torch.int32), __import__("numpy").arange(4), []):
+        assert torch.equal(rotary.angles(good, torch.ones(1, dtype=torch.float64))[:, 0].long(), as_positions(good))
+        ALiBi(2)(good, good)
+    for bad, exc in (([0.5], TypeError), ([[0, 1]], ValueError), ([-1], ValueError), ("012", TypeError),
+                     (torch.tensor([True]), TypeError), (None, TypeError), (range(2, -2, -1), ValueError)):
+        for call in (lambda: rotary.angles(bad, torch.ones(1, dtype=torch.float64)), lambda: ALiBi(2)(bad, [0]),
+                     lambda: as_positions(bad)):
+            with pytest.raises(exc, match="positions"):
+                call()
+
+
+# -- what the book prints: closed forms and brute force ----------------------------------------------------
+
+
+def test_wavelengths_and_full_turns_closed_form():
+    inv = rotary.inverse_frequencies(64, 10000.0)
+    lam = rotary.wavelengths(inv)
+    for i in (0, 7, 31):
+        assert lam[i].item() == pytest.approx(2 * math.pi * 10000.0 ** (2 * i / 64), rel=1e-12)
+    turns = rotary.full_turns(inv, 4096)
+    # brute force: the angle of the last position divided by a full turn
+    torch.testing.assert_close(turns, rotary.angles([4095], inv)[0] / (2 * math.pi), rtol=1e-15, atol=0)
+    assert turns[0].item() == pytest.approx(4095 / (2 * math.pi))
+
+
+def test_pair_channels_are_what_apply_rotates_together():
+    """Rotating a vector with a single nonzero channel moves it only within that channel's pair."""
+    for layout in ("half", "interleaved"):
+        pairs = rotary.pair_channels(12, layout, rotary_fraction=2 / 3)
+        rope = RoPE(12, layout=layout, rotary_fraction=2 / 3)
+        assert len(pairs) == rope.pairs == 4
+        for first, second in pairs:
+            x = torch.zeros(1, 12)
+            x[0, first] = 1.0
+            y = rope.rotate(x, [3])[0]
+            assert set(torch.nonzero(y.abs() > 1e-9).flatten().tolist()) == {first, second}
+    assert rotary.pair_channels(8, "half") == [(0, 4), (1, 5), (2, 6), (3, 7)]
+    assert rotary.pair_channels(8, "interleaved") == [(0, 1), (2, 3), (4, 5), (6, 7)]
+
+
+@pytest.mark.parametrize("factor", [1.0, 1.3])
+def test_mean_cos_score_is_the_score_of_rotated_unit_queries_and_keys(factor):
+    """Brute force: rotate q = k = (1, 0) in every pair to positions 0 and Δ and take the dot product."""
+    inv = rotary.inverse_frequencies(32, 500.0)
+    distances = [0, 1, 7, 100, 3000]
+    unit = torch.zeros(1, 32, dtype=torch.float64)
+    unit[0, :16] = 1.0  # half layout: the first channel of every pair
+    q = rotate_reference(unit, [0], inv, attention_factor=factor)
+    brute = [(q * rotate_reference(unit, [d], inv, attention_factor=factor)).sum().item() / 16 for d in distances]
+    torch.testing.assert_close(rotary.mean_cos_score(distances, inv, factor), torch.tensor(brute, dtype=torch.float64))
+
+
+def test_decay_bound_is_the_abel_sum_computed_directly():
+    """(1/P)·Σ_j |Σ_{k<=j} e^{iΔθ_k}| summed with Python complex numbers, term by term."""
+    import cmath
+
+    inv = rotary.inverse_frequencies(16, 10000.0)
+    for delta in (0, 3, 250):
+        partial, total = 0j, 0.0
+        for theta in inv.tolist():
+            partial += cmath.exp(1j * delta * theta)
+            total += abs(partial)
+        assert rotary.decay_bound([delta], inv).item() == pytest.approx(total / len(inv), rel=1e-12)

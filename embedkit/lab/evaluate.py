@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
+from .. import checks
 from .model import PositionLM
 from .tasks import spaced_windows
 
@@ -26,6 +27,10 @@ EXTENSIONS = ("linear", "dynamic", "yarn")
 def token_losses(model: PositionLM, inputs: torch.Tensor, targets: torch.Tensor, *,
                  batch_size: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
     """Cross-entropy (nats) and correctness (argmax == target) of every prediction, each ``(n, length)``."""
+    _check_model(model)
+    inputs = checks.tensor("inputs", inputs, floating=False)
+    targets = checks.tensor("targets", targets, floating=False)
+    batch_size = checks.integer("batch_size", batch_size, minimum=1)
     if inputs.shape != targets.shape or inputs.dim() != 2:
         raise ValueError(f"inputs and targets must both be (n, length), got {tuple(inputs.shape)} and {tuple(targets.shape)}")
     was_training = model.training
@@ -48,9 +53,9 @@ def evaluate(model: PositionLM, ids: torch.Tensor, lengths, *, n_windows: int = 
     ``length``, ``loss``, ``accuracy``, ``loss_beyond`` / ``accuracy_beyond`` — the same over the
     positions after the first length in ``lengths`` only (NaN for that first length).
     """
-    lengths = list(lengths)
-    if not lengths:
-        raise ValueError("give at least one length")
+    _check_model(model)
+    lengths = _check_lengths(lengths)
+    n_windows = checks.integer("n_windows", n_windows, minimum=1)
     first = lengths[0]
     rows = []
     for length in lengths:
@@ -68,6 +73,7 @@ def evaluate(model: PositionLM, ids: torch.Tensor, lengths, *, n_windows: int = 
 
 def loss_by_position(model: PositionLM, ids: torch.Tensor, length: int, *, n_windows: int = 64) -> torch.Tensor:
     """Mean loss at each position of ``n_windows`` held-out windows of ``length``: ``(length,)``."""
+    _check_model(model)
     losses, _ = token_losses(model, *spaced_windows(ids, length, n_windows))
     return losses.mean(0)
 
@@ -83,11 +89,14 @@ def scaled_ropes(rope, *, factor: float, original_length: int, kinds=EXTENSIONS)
     """
     from ..rotary import RoPE
 
+    if not isinstance(rope, RoPE):
+        raise TypeError(f"rope must be an embedkit.rotary.RoPE (a trained model's model.rope), got {checks.describe(rope)}")
+    kinds = checks.strings("kinds", kinds)
     unknown = [k for k in kinds if k not in EXTENSIONS]
     if unknown:
         raise ValueError(f"kinds must be among {', '.join(EXTENSIONS)}; got {unknown}")
-    if not factor >= 1:
-        raise ValueError(f"factor must be >= 1 (the context is stretched, not shrunk), got {factor}")
+    factor = checks.real("factor", factor, minimum=1)  # the context is stretched, not shrunk
+    original_length = checks.integer("original_length", original_length, minimum=2)
     out = {}
     for kind in kinds:
         scaling = {"rope_type": kind, "factor": float(factor)}
@@ -98,9 +107,24 @@ def scaled_ropes(rope, *, factor: float, original_length: int, kinds=EXTENSIONS)
     return out
 
 
+def _check_model(model) -> None:
+    if not isinstance(model, PositionLM):
+        raise TypeError(f"model must be an embedkit.lab.model.PositionLM, got {checks.describe(model)}")
+
+
+def _check_lengths(lengths) -> list[int]:
+    if isinstance(lengths, (str, bytes)) or not hasattr(lengths, "__iter__"):
+        raise TypeError(f"lengths must be a list of window lengths, got {checks.describe(lengths)}")
+    lengths = [checks.integer(f"lengths[{i}]", n, minimum=1) for i, n in enumerate(lengths)]
+    if not lengths:
+        raise ValueError("lengths must hold at least one length, got an empty list")
+    return lengths
+
+
 @contextmanager
 def rope_swapped(model: PositionLM, rope):
     """Run ``model`` with ``rope`` in every layer inside the ``with`` block; the original comes back after."""
+    _check_model(model)
     original = model.rope
     model.set_rope(rope)
     try:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .. import checks
 from ..attention import SelfAttention
 
 SCHEMES = ("nope", "learned", "sinusoidal", "alibi", "t5", "rope")
@@ -67,14 +68,21 @@ class PositionLM(nn.Module):
                  d_ff: int | None = None, max_len: int = 1024, rope_base: float = 10000.0,
                  t5_buckets: int = 32, t5_max_distance: int = 128, learned_init_std: float = 1.0):
         super().__init__()
-        if scheme not in SCHEMES:
-            raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
-        if not isinstance(vocab_size, int) or vocab_size < 2:
-            raise ValueError(f"vocab_size must be an integer >= 2, got {vocab_size!r}")
-        if not isinstance(d_model, int) or not isinstance(n_heads, int) or n_heads < 1 or d_model % n_heads:
+        checks.choice("scheme", scheme, SCHEMES)
+        vocab_size = checks.integer("vocab_size", vocab_size, minimum=2)
+        d_model = checks.integer("d_model", d_model, minimum=1)
+        n_heads = checks.integer("n_heads", n_heads, minimum=1)
+        n_layers = checks.integer("n_layers", n_layers, minimum=1)
+        if d_ff is not None:
+            d_ff = checks.integer("d_ff", d_ff, minimum=1)
+        if d_model % n_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
-        if not isinstance(n_layers, int) or n_layers < 1:
-            raise ValueError(f"n_layers must be a positive integer, got {n_layers!r}")
+        # settings of the other schemes are checked too: a typo should not wait for the day they are used
+        max_len = checks.integer("max_len", max_len, minimum=1)
+        rope_base = checks.real("rope_base", rope_base, minimum=1, open_min=True)
+        t5_buckets = checks.integer("t5_buckets", t5_buckets, minimum=2)
+        t5_max_distance = checks.integer("t5_max_distance", t5_max_distance, minimum=1)
+        learned_init_std = checks.real("learned_init_std", learned_init_std, minimum=0)
         self.scheme = scheme
         self.vocab_size, self.d_model, self.n_heads = vocab_size, d_model, n_heads
         self.head_dim = d_model // n_heads
@@ -121,9 +129,14 @@ class PositionLM(nn.Module):
 
     def forward(self, ids: Tensor) -> Tensor:
         """``ids: LongTensor (batch, seq)`` → logits ``(batch, seq, vocab_size)``."""
-        if not isinstance(ids, Tensor) or ids.dim() != 2 or ids.dtype != torch.long:
-            shape = f"{tuple(ids.shape)} {ids.dtype}" if isinstance(ids, Tensor) else type(ids).__name__
-            raise ValueError(f"ids must be a LongTensor of shape (batch, seq), got {shape}")
+        if not isinstance(ids, Tensor):
+            raise TypeError(f"ids must be a LongTensor of shape (batch, seq), got {checks.describe(ids)}")
+        if ids.dim() != 2 or ids.dtype != torch.long:
+            raise ValueError(f"ids must be a LongTensor of shape (batch, seq), got {tuple(ids.shape)} {ids.dtype}")
+        vocab = self.embed.num_embeddings  # the table in use (a lab may swap it for a larger alphabet)
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab):
+            bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
+            raise ValueError(f"ids must be token ids in 0..{vocab - 1} (vocab_size={vocab}), got {bad}")
         seq = ids.shape[1]
         x = self.embed(ids)
         if self.scheme == "learned":

@@ -18,6 +18,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from .. import checks
+
 
 @dataclass(frozen=True)
 class CharText:
@@ -36,8 +38,8 @@ class CharText:
     @classmethod
     def from_text(cls, text: str, *, valid_fraction: float = 0.05) -> CharText:
         """Encode ``text``; the last ``valid_fraction`` of it is held out."""
-        if not 0 < valid_fraction < 1:
-            raise ValueError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
+        checks.text("text", text)
+        valid_fraction = checks.real("valid_fraction", valid_fraction, minimum=0, maximum=1, open_min=True, open_max=True)
         if len(text) < 2:
             raise ValueError(f"text must have at least 2 characters, got {len(text)}")
         alphabet = "".join(sorted(set(text)))
@@ -55,6 +57,7 @@ class CharText:
 
     def encode(self, text: str) -> torch.Tensor:
         """``LongTensor (len(text),)`` of ids; a character outside the alphabet raises ``KeyError``."""
+        checks.text("text", text)
         index = {c: i for i, c in enumerate(self.alphabet)}
         try:
             return torch.tensor([index[c] for c in text], dtype=torch.int64)
@@ -79,7 +82,10 @@ def kjv_characters(valid_fraction: float = 0.05) -> CharText:
 
 def random_windows(ids: torch.Tensor, length: int, batch_size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """``batch_size`` windows at random offsets: inputs and next-character targets, both ``(batch, length)``."""
-    _check_length(ids, length)
+    ids, length = _check_length(ids, length)
+    batch_size = checks.integer("batch_size", batch_size, minimum=1)
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator (seeded, so batches repeat), got {checks.describe(generator)}")
     starts = torch.randint(0, len(ids) - length, (batch_size,), generator=generator)
     windows = ids[starts[:, None] + torch.arange(length + 1)]
     return windows[:, :-1], windows[:, 1:]
@@ -91,9 +97,8 @@ def spaced_windows(ids: torch.Tensor, length: int, n_windows: int) -> tuple[torc
     Windows of every length start at the same offsets, so the first characters of a long window are those
     of the short one: a comparison across lengths measures the model, not a different sample of text.
     """
-    _check_length(ids, length)
-    if n_windows < 1:
-        raise ValueError(f"n_windows must be at least 1, got {n_windows}")
+    ids, length = _check_length(ids, length)
+    n_windows = checks.integer("n_windows", n_windows, minimum=1)
     stride = (len(ids) - 1) // n_windows  # independent of length: every length uses the same starts
     if (n_windows - 1) * stride + length + 1 > len(ids):
         raise ValueError(f"{n_windows} windows of length {length} do not fit in {len(ids)} ids")
@@ -102,11 +107,12 @@ def spaced_windows(ids: torch.Tensor, length: int, n_windows: int) -> tuple[torc
     return windows[:, :-1], windows[:, 1:]
 
 
-def _check_length(ids: torch.Tensor, length: int) -> None:
-    if length < 1:
-        raise ValueError(f"length must be at least 1, got {length}")
+def _check_length(ids: torch.Tensor, length: int) -> tuple[torch.Tensor, int]:
+    ids = checks.tensor("ids", ids, ndim=1, floating=False)
+    length = checks.integer("length", length, minimum=1)
     if len(ids) <= length:
         raise ValueError(f"length must be shorter than the text ({len(ids)} ids), got {length}")
+    return ids, length
 
 
 def bigram_loss(text: CharText, *, smoothing: float = 1.0) -> float:
@@ -115,8 +121,9 @@ def bigram_loss(text: CharText, *, smoothing: float = 1.0) -> float:
     A reference line: the best a model can do from the current character alone, with no use of anything
     earlier. Add-``smoothing`` (Laplace) counts keep unseen pairs finite.
     """
-    if smoothing <= 0:
-        raise ValueError(f"smoothing must be positive, got {smoothing}")
+    if not isinstance(text, CharText):
+        raise TypeError(f"text must be a CharText, got {checks.describe(text)}")
+    smoothing = checks.real("smoothing", smoothing, minimum=0, open_min=True)
     v = text.vocab_size
     counts = torch.bincount(text.train[:-1] * v + text.train[1:], minlength=v * v).double().view(v, v) + smoothing
     log_probs = counts.log() - counts.sum(1, keepdim=True).log()

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .. import checks
+from .widget_output import show as show_in
 from ..positions import sinusoidal, sinusoidal_dot
 
 __all__ = ["PositionSimilarityProbe", "cosine_matrix", "offset_table", "similarity_chart", "similarity_profile"]
@@ -25,7 +27,7 @@ __all__ = ["PositionSimilarityProbe", "cosine_matrix", "offset_table", "similari
 def cosine_matrix(table) -> np.ndarray:
     """Cosine similarity of every pair of rows of a ``(n, dim)`` table (NumPy array or tensor); ``(n, n)``
     float64 NumPy array. Zero rows get similarity 0."""
-    t = torch.as_tensor(np.asarray(table.detach() if isinstance(table, torch.Tensor) else table), dtype=torch.float64)
+    t = torch.as_tensor(checks.array("table", table.detach().cpu().numpy() if isinstance(table, torch.Tensor) else table))
     if t.dim() != 2:
         raise ValueError(f"table must be a 2-D (n, dim) matrix, got shape {tuple(t.shape)}")
     unit = torch.nn.functional.normalize(t, dim=1)
@@ -38,6 +40,8 @@ def similarity_profile(position: int, dim: int, *, n_positions: int = 128, base:
 
     Columns: ``other`` (the other position), ``offset`` (``other - position``), ``similarity``.
     """
+    n_positions = checks.integer("n_positions", n_positions, minimum=1)
+    position = checks.integer("position", position)
     if not 0 <= position < n_positions:
         raise ValueError(f"position must be in 0..{n_positions - 1}, got {position}")
     pe = sinusoidal(n_positions, dim, base).double()
@@ -51,6 +55,10 @@ def offset_table(dims: Sequence[int] = (16, 32, 64, 128, 256), *, n_positions: i
     """Cosine similarity against offset ``-(n_positions - 1) … n_positions - 1`` for each width and base, in
     closed form (``sinusoidal_dot(offset) / (dim / 2)``). Columns: ``dim``, ``base``, ``offset``,
     ``similarity``. This is the data of :func:`similarity_chart`."""
+    n_positions = checks.integer("n_positions", n_positions, minimum=1)
+    for name, values in (("dims", dims), ("bases", bases)):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{name} must be a list, got {checks.describe(values)}")
     offsets = torch.arange(-(n_positions - 1), n_positions)
     frames = [
         pd.DataFrame({"dim": d, "base": float(b), "offset": offsets.numpy(),
@@ -97,14 +105,26 @@ class PositionSimilarityProbe:
     :func:`similarity_profile` table, or a message (as a string) for a setting that has no answer.
     """
 
+    MAX_DIM = 4096
+    """The widest encoding the live callback computes (the drop-down offers up to 512)."""
+
     def __init__(self, n_positions: int = 128):
-        self.n_positions = n_positions
+        self.n_positions = checks.integer("n_positions", n_positions, minimum=1, maximum=100_000)
 
     def answer(self, position: int, dim: int, base: float = 10000.0) -> pd.DataFrame | str:
+        """The :func:`similarity_profile`, or for a setting that has no answer (``None``, NaN, a string, an odd
+        width or one above ``MAX_DIM``, a position out of range, a base <= 1) a message saying why. Never raises on widget input."""
         try:
-            return similarity_profile(int(position), int(dim), n_positions=self.n_positions, base=float(base))
+            position = checks.integer("position", position)
+            dim = checks.integer("dim", dim, minimum=2, maximum=self.MAX_DIM)
+            base = checks.real("base", base, minimum=1, open_min=True)
+            if dim % 2:
+                raise ValueError(f"dim must be even (sines and cosines come in pairs), got {dim}")
+            if not 0 <= position < self.n_positions:
+                raise ValueError(f"position must be in 0..{self.n_positions - 1}, got {position}")
         except (ValueError, TypeError) as err:
             return str(err)
+        return similarity_profile(position, dim, n_positions=self.n_positions, base=base)
 
     def chart(self, profile: pd.DataFrame) -> alt.LayerChart:
         x = alt.X("other:Q", title="other position")
@@ -117,7 +137,6 @@ class PositionSimilarityProbe:
     def widget(self, dim: int = 64, position: int = 40, base: float = 10000.0):
         """The ipywidgets UI (a ``VBox``); its callbacks run only with a live kernel."""
         import ipywidgets as w
-        from IPython.display import display
 
         d = w.Dropdown(options=[8, 16, 32, 64, 128, 256, 512], value=dim, description="width d")
         b = w.Dropdown(options=[100.0, 1000.0, 10000.0, 500000.0], value=base, description="base")
@@ -126,10 +145,8 @@ class PositionSimilarityProbe:
         out = w.Output()
 
         def show(_=None):
-            out.clear_output(wait=True)
-            with out:
-                result = self.answer(p.value, d.value, b.value)
-                display(result if isinstance(result, str) else self.chart(result))
+            result = self.answer(p.value, d.value, b.value)
+            show_in(out, result if isinstance(result, str) else self.chart(result))
 
         for control in (d, b, p):
             control.observe(show, names="value")

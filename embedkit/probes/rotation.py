@@ -3,7 +3,10 @@ query with a key against their distance, for a chosen base and context-extension
 
 Both have a static face (an Altair chart with sliders and drop-downs over precomputed data, live in the
 published book) and a live face (ipywidgets, for Binder/JupyterLab). Their callbacks, :func:`dial_table`
-and :func:`score_table`, are plain functions.
+and :func:`score_table`, are plain functions that check their arguments and raise on bad ones; the live
+faces' ``answer`` methods never raise on what a widget sends them (``None``, NaN, a string, a value out of
+range): they return a message to show instead. The frequencies are the package's
+(:func:`embedkit.rotary.inverse_frequencies`, :func:`embedkit.rope_scaling.scaled_inverse_frequencies`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .. import checks
+from .widget_output import show as show_in
+from ..positions import as_positions
 from ..rope_scaling import scaled_inverse_frequencies
-from ..rotary import decay_bound, mean_cos_score
+from ..rotary import angles, decay_bound, inverse_frequencies, mean_cos_score, wavelengths
 
 __all__ = ["RotationDialProbe", "ScoreProbe", "dial_chart", "dial_table", "score_chart", "score_table"]
 
@@ -27,20 +33,24 @@ def dial_table(head_dim: int = 128, base: float = 10000.0, pairs: Sequence[int] 
 
     Columns: ``pair``, ``label``, ``position``, ``angle`` (radians, ``position·θ_pair``), ``x``, ``y`` (on a
     ring of radius ``1 + ring``, one ring per pair so the hands do not overlap), ``wavelength``.
+    ``θ`` is :func:`embedkit.rotary.inverse_frequencies` and the angles :func:`embedkit.rotary.angles`.
     """
-    if head_dim <= 0 or head_dim % 2:
-        raise ValueError(f"head_dim must be a positive even integer, got {head_dim}")
-    pairs = list(pairs)
+    inv_freq = inverse_frequencies(head_dim, base)  # checks head_dim (even, >= 2) and base (> 1, finite)
+    if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
+        raise TypeError(f"pairs must be a list of pair indices, got {checks.describe(pairs)}")
+    pairs = [checks.integer(f"pairs[{i}]", p) for i, p in enumerate(pairs)]
     bad = [p for p in pairs if not 0 <= p < head_dim // 2]
     if bad:
         raise ValueError(f"pairs must be in 0 … {head_dim // 2 - 1} for head_dim={head_dim}, got {bad}")
-    positions = np.asarray(list(positions))
+    positions = as_positions(positions)  # 1-D, integers, >= 0
+    turned = angles(positions, inv_freq).numpy()  # (positions, pairs), float64
+    positions = positions.numpy()
     rows = []
+    lam = wavelengths(inv_freq)
     for ring, p in enumerate(pairs):
-        theta = base ** (-2 * p / head_dim)
-        angle = positions * theta
+        angle = turned[:, p]
         radius = 1.0 + ring
-        wavelength = 2 * math.pi / theta
+        wavelength = float(lam[p])
         label = f"pair {p} (one turn per {wavelength:,.0f} positions)"
         for m, a in zip(positions, angle):
             rows.append({"pair": p, "label": label, "position": int(m), "angle": float(a),
@@ -87,11 +97,15 @@ def score_table(head_dim: int = 128, bases: Sequence[float] = (10000.0, 500000.0
     compare in shape; in absolute terms the bound is ``(P + 1)/2`` times higher). Long format with columns
     ``base``, ``scaling``, ``curve``, ``distance``, ``value``.
     """
-    scalings = {"none": None} if scalings is None else dict(scalings)
+    inverse_frequencies(head_dim)  # checks head_dim
+    if isinstance(bases, (str, bytes)) or not hasattr(bases, "__iter__"):
+        raise TypeError(f"bases must be a list of RoPE bases, got {checks.describe(bases)}")
+    bases = [checks.real(f"bases[{i}]", b, minimum=1, open_min=True) for i, b in enumerate(bases)]
+    scalings = {"none": None} if scalings is None else dict(checks.mapping("scalings", scalings))
     if distances is None:
         distances = np.unique(np.round(np.geomspace(1, 32768, 160)).astype(int))
         distances = np.concatenate([[0], distances])
-    distances = np.asarray(distances)
+    distances = checks.array("distances", distances, ndim=1, dtype=None)
     frames = []
     for base in bases:
         for name, scaling in scalings.items():
@@ -131,30 +145,41 @@ def score_chart(table: pd.DataFrame, base: str | None = None, scaling: str | Non
 class RotationDialProbe:
     """Live face of the dial: sliders for the position and the base; ``answer`` is the callback."""
 
-    def __init__(self, head_dim: int = 128, pairs: Sequence[int] = (0, 8, 16, 32, 63)):
-        self.head_dim = head_dim
-        self.pairs = tuple(pairs)
+    MAX_POSITION = 5000
+    """The live slider's range is ``0 … MAX_POSITION``."""
 
-    def answer(self, position: int, base: float = 10000.0) -> pd.DataFrame:
-        """Angle (radians, and in turns) of each chosen pair at ``position``."""
+    def __init__(self, head_dim: int = 128, pairs: Sequence[int] = (0, 8, 16, 32, 63)):
+        dial_table(head_dim, 10000.0, pairs, [0])  # checks head_dim and pairs once, here
+        self.head_dim = int(head_dim)
+        self.pairs = tuple(int(p) for p in pairs)
+
+    def answer(self, position: int, base: float = 10000.0) -> pd.DataFrame | str:
+        """Angle (radians, and in turns) of each chosen pair at ``position``; for a setting that has no answer
+        (``None``, NaN, a string, a position outside ``0 … MAX_POSITION``, a base <= 1) a message saying why."""
+        try:
+            position = checks.integer("position", position, minimum=0, maximum=self.MAX_POSITION)
+            base = checks.real("base", base, minimum=1, open_min=True)
+        except (TypeError, ValueError) as err:
+            return str(err)
         table = dial_table(self.head_dim, base, self.pairs, [position])
         table["turns"] = table["angle"] / (2 * math.pi)
         return table[["pair", "wavelength", "angle", "turns", "x", "y"]].round(4)
 
     def widget(self, position: int = 10, base: float = 10000.0):
         import ipywidgets as w
-        from IPython.display import display
 
-        slider = w.IntSlider(value=position, min=0, max=5000, description="position")
+        slider = w.IntSlider(value=position, min=0, max=self.MAX_POSITION, description="position")
         bases = w.Dropdown(options=[100.0, 10000.0, 500000.0], value=base, description="base")
         out = w.Output()
 
         def show(_=None):
-            out.clear_output(wait=True)
-            with out:
-                m = slider.value
-                display(dial_chart(dial_table(self.head_dim, bases.value, self.pairs, range(max(0, m - 40), m + 1)), start=m))
-                display(self.answer(m, bases.value))
+            m = slider.value
+            answer = self.answer(m, bases.value)
+            if isinstance(answer, str):
+                show_in(out, answer)
+                return
+            chart = dial_chart(dial_table(self.head_dim, bases.value, self.pairs, range(max(0, m - 40), m + 1)), start=m)
+            show_in(out, chart, answer)
 
         slider.observe(show, names="value")
         bases.observe(show, names="value")
@@ -173,27 +198,35 @@ class ScoreProbe:
                              "low_freq_factor": 1.0, "high_freq_factor": 4.0},
     }
 
-    def __init__(self, head_dim: int = 128):
-        self.head_dim = head_dim
+    MAX_FACTOR = 32.0
+    """The live factor slider's range is ``1 … MAX_FACTOR``."""
 
-    def answer(self, base: float = 10000.0, scaling: str = "none", factor: float = 4.0) -> pd.DataFrame:
-        if scaling not in self.SCALINGS:
-            raise ValueError(f"scaling must be one of {', '.join(self.SCALINGS)}, got {scaling!r}")
+    def __init__(self, head_dim: int = 128):
+        inverse_frequencies(head_dim)  # checks head_dim
+        self.head_dim = int(head_dim)
+
+    def answer(self, base: float = 10000.0, scaling: str = "none", factor: float = 4.0) -> pd.DataFrame | str:
+        """The :func:`score_table` of one base and scaling; for a setting that has no answer (an unknown
+        scaling, ``None``, NaN, a factor outside ``1 … MAX_FACTOR``, a base <= 1) a message saying why."""
+        try:
+            base = checks.real("base", base, minimum=1, open_min=True)
+            checks.choice("scaling", scaling, self.SCALINGS)
+            factor = checks.real("factor", factor, minimum=1, maximum=self.MAX_FACTOR)
+        except (TypeError, ValueError) as err:
+            return str(err)
         return score_table(self.head_dim, [base], {scaling: self.SCALINGS[scaling](factor)})
 
     def widget(self):
         import ipywidgets as w
-        from IPython.display import display
 
         base = w.Dropdown(options=[100.0, 10000.0, 500000.0], value=10000.0, description="base")
         kind = w.Dropdown(options=list(self.SCALINGS), value="none", description="scaling")
-        factor = w.FloatSlider(value=4.0, min=1.0, max=32.0, step=0.5, description="factor")
+        factor = w.FloatSlider(value=4.0, min=1.0, max=self.MAX_FACTOR, step=0.5, description="factor")
         out = w.Output()
 
         def show(_=None):
-            out.clear_output(wait=True)
-            with out:
-                display(score_chart(self.answer(base.value, kind.value, factor.value)))
+            answer = self.answer(base.value, kind.value, factor.value)
+            show_in(out, answer if isinstance(answer, str) else score_chart(answer))
 
         for control in (base, kind, factor):
             control.observe(show, names="value")
