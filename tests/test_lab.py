@@ -108,7 +108,7 @@ def test_relative_schemes_are_shared_by_all_layers_and_counted_once():
 
 
 def test_bad_input_is_named():
-    with pytest.raises(ValueError, match="scheme must be one of nope, learned"):
+    with pytest.raises(ValueError, match="scheme must be one of 'nope', 'learned'"):
         PositionLM(VOCAB, "absolute")
     with pytest.raises(ValueError, match="d_model .* divisible by n_heads"):
         PositionLM(VOCAB, "nope", d_model=10, n_heads=3)
@@ -118,7 +118,7 @@ def test_bad_input_is_named():
         small_model("learned")(torch.zeros(1, 33, dtype=torch.long))
     with pytest.raises(ValueError, match="set_rope needs a model with the 'rope' scheme"):
         small_model("alibi").set_rope(small_model("rope").rope)
-    with pytest.raises(ValueError, match="steps must be a positive integer"):
+    with pytest.raises(ValueError, match="steps must be an integer >= 1, got 0"):
         TrainConfig(steps=0)
 
 
@@ -167,6 +167,77 @@ def test_evaluate_matches_token_losses_and_splits_beyond_the_first_length():
     torch.testing.assert_close(loss_by_position(model, text.valid, 24, n_windows=4), losses.mean(0))
 
 
+@pytest.mark.parametrize("warmup", [0, 1, 10])
+def test_learning_rate_is_torchs_linear_warmup_then_cosine_to_a_tenth(warmup):
+    # the reference: torch's own schedulers, chained as the docstring describes
+    config = TrainConfig(steps=50, warmup=warmup, lr=3e-3)
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=config.lr)
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps - warmup, eta_min=config.lr / 10)
+    if warmup:
+        linear = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup, end_factor=1.0,
+                                                   total_iters=max(1, warmup - 1))
+        schedule = torch.optim.lr_scheduler.SequentialLR(optimizer, [linear, cosine], milestones=[warmup])
+    else:
+        schedule = cosine
+    reference = []
+    for _ in range(config.steps):
+        reference.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    ours = [config.learning_rate(step) for step in range(config.steps)]
+    assert ours == pytest.approx(reference, rel=1e-9, abs=1e-12)
+
+
+def test_train_steps_with_the_schedule_decays_only_matrices_and_sees_the_seeded_batches(monkeypatch):
+    import embedkit.lab.train as lab_train
+
+    text = kjv_characters()
+    config = TrainConfig(seq_len=16, steps=12, batch_size=4, warmup=3, lr=2e-3, seed=5)
+    optimizers = []
+    rates = []
+
+    class SpyAdamW(torch.optim.AdamW):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            optimizers.append(self)
+
+        def step(self, *args, **kwargs):
+            rates.append([g["lr"] for g in self.param_groups])
+            return super().step(*args, **kwargs)
+
+    monkeypatch.setattr(lab_train.torch.optim, "AdamW", SpyAdamW)
+    torch.manual_seed(config.seed)
+    fresh = PositionLM(text.vocab_size, "learned", d_model=16, n_heads=2, n_layers=1, max_len=32)
+    run = train_lm(text, "learned", config, d_model=16, n_heads=2, n_layers=1, max_len=32)
+    # the rate each step was taken with is the schedule's, in every parameter group
+    assert rates == [[config.learning_rate(k)] * 2 for k in range(config.steps)]
+    # weight decay on the matrices of the blocks and the head; never on embeddings, positions, norms or biases
+    (optimizer,) = optimizers
+    decayed, plain = optimizer.param_groups
+    assert decayed["weight_decay"] == config.weight_decay and plain["weight_decay"] == 0.0
+    names = {id(p): n for n, p in run.model.named_parameters()}
+    assert all(p.dim() >= 2 and "embed" not in names[id(p)] and "positions" not in names[id(p)] for p in decayed["params"])
+    assert {names[id(p)] for p in plain["params"]} >= {"embed.weight", "positions.table.weight", "norm.weight", "head.bias"}
+    assert {names[id(p)] for p in decayed["params"]} >= {"head.weight", "blocks.0.attn.q_proj.weight", "blocks.0.mlp.0.weight"}
+    assert len(decayed["params"]) + len(plain["params"]) == len(names)
+    # the first loss is the seeded model's loss on the first batch of the separately seeded batch generator
+    x, y = random_windows(text.train, config.seq_len, config.batch_size, torch.Generator().manual_seed(10_000 + config.seed))
+    with torch.no_grad():
+        logits = fresh.train()(x)
+    first = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).item()
+    assert run.losses[0] == pytest.approx(first, rel=1e-5)
+
+
+def test_divergence_is_caught_before_it_reaches_the_weights():
+    text = kjv_characters()
+    torch.manual_seed(0)
+    model = PositionLM(text.vocab_size, "rope", d_model=16, n_heads=2, n_layers=1)
+    with pytest.raises(ValueError, match=r"training diverged: .* at step \d+ of 20 .*smaller lr"):
+        train(model, text.train, TrainConfig(seq_len=16, steps=20, batch_size=4, warmup=1, lr=1e6))
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
 # -- stretching RoPE --------------------------------------------------------------------------------
 
 
@@ -191,7 +262,7 @@ def test_scaled_ropes_change_the_frequencies_as_configured():
     assert yarn[0].item() == pytest.approx(theta[0].item())
     assert yarn[-1].item() == pytest.approx(theta[-1].item() / s)
     assert ropes["yarn"].attention_factor == pytest.approx(0.1 * math.log(s) + 1)
-    with pytest.raises(ValueError, match="factor must be >= 1"):
+    with pytest.raises(ValueError, match="factor must be a finite number >= 1, got 0.5"):
         scaled_ropes(rope, factor=0.5, original_length=L)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from .. import checks
 from .model import PositionLM
 from .tasks import CharText, random_windows
 
@@ -42,13 +43,12 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name in ("seq_len", "steps", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
-        if self.warmup < 0:
-            raise ValueError(f"warmup must be >= 0, got {self.warmup}")
+            checks.integer(name, getattr(self, name), minimum=1)
+        checks.integer("warmup", self.warmup, minimum=0)
+        checks.real("lr (the peak learning rate)", self.lr, minimum=0, open_min=True)
+        checks.real("weight_decay", self.weight_decay, minimum=0)
+        checks.real("clip (the largest gradient norm)", self.clip, minimum=0, open_min=True)
+        checks.integer("seed", self.seed, minimum=0, maximum=2**63 - 1)
 
     def learning_rate(self, step: int) -> float:
         """Learning rate at ``step`` (0-based)."""
@@ -68,8 +68,19 @@ class TrainResult:
     seconds: float = 0.0
 
 
+def diverged(step: int, config: TrainConfig, what: str) -> ValueError:
+    """The error :func:`train` raises when ``what`` stopped being finite at ``step``: the fix is a smaller step."""
+    return ValueError(
+        f"training diverged: {what} became NaN or infinite at step {step} of {config.steps} (learning rate "
+        f"{config.learning_rate(step):.3g}). Train again with a smaller lr (it is {config.lr:g}; try "
+        f"{config.lr / 10:g}), a longer warmup or a smaller clip")
+
+
 def train(model: PositionLM, ids: torch.Tensor, config: TrainConfig) -> TrainResult:
-    """Train ``model`` in place on random windows of ``ids`` (``LongTensor (n,)``) and return the record."""
+    """Train ``model`` in place on random windows of ``ids`` (``LongTensor (n,)``) and return the record.
+
+    Raises ``ValueError`` as soon as the loss or the gradient norm is NaN or infinite (before the step that
+    would write it into the weights), naming the fix."""
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n and "positions" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n and "positions" not in n)]
     optimizer = torch.optim.AdamW(
@@ -87,9 +98,12 @@ def train(model: PositionLM, ids: torch.Tensor, config: TrainConfig) -> TrainRes
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        value = loss.item()  # read every step anyway; checking it and the gradient norm costs nothing
+        if not (math.isfinite(value) and math.isfinite(float(norm))):
+            raise diverged(step, config, "the loss" if not math.isfinite(value) else "the gradient")
         optimizer.step()
-        result.losses.append(loss.item())
+        result.losses.append(value)
     model.eval()
     result.seconds = time.perf_counter() - start
     return result

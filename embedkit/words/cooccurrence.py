@@ -19,8 +19,9 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
+from .. import checks
 from ..vectors import Vectors
-from .vocab import build_vocab, check_positive_int, encode
+from .vocab import build_vocab, check_positive_int, check_seed, encode
 
 
 def cooccurrence_matrix(ids: np.ndarray, sentence: np.ndarray, n_words: int, window: int,
@@ -39,8 +40,7 @@ def cooccurrence_matrix(ids: np.ndarray, sentence: np.ndarray, n_words: int, win
         ``(n_words, n_words)`` float64 CSR matrix ``X`` with ``X[i, j] = X[j, i]``.
     """
     check_positive_int("window", window)
-    if weighting not in ("uniform", "harmonic"):
-        raise ValueError(f"weighting must be 'uniform' or 'harmonic', got {weighting!r}")
+    checks.choice("weighting", weighting, ("uniform", "harmonic"))
     rows, cols, vals = [], [], []
     for d in range(1, window + 1):  # every pair (token t, token t + d) inside one sentence, for all t at once
         same = sentence[:-d] == sentence[d:]
@@ -61,8 +61,7 @@ def ppmi(counts: sp.spmatrix, cds: float = 0.75) -> sp.csr_matrix:
 
     Returns a CSR matrix of the same shape; zero counts stay zero (their PMI would be −∞).
     """
-    if not 0 < cds <= 1:
-        raise ValueError(f"cds must be in (0, 1], got {cds!r}")
+    cds = checks.real("cds (the context-distribution smoothing exponent)", cds, minimum=0, maximum=1, open_min=True)
     counts = sp.csr_matrix(counts, dtype=np.float64)
     total = counts.sum()
     row = np.asarray(counts.sum(1)).ravel()
@@ -77,10 +76,13 @@ def ppmi(counts: sp.spmatrix, cds: float = 0.75) -> sp.csr_matrix:
 def _orthonormal(y: np.ndarray) -> np.ndarray:
     """An orthonormal basis of the columns of ``y`` (tall and thin), by Cholesky QR done twice: two small
     Gram matrices and triangular solves instead of a Householder QR, and as accurate for our purpose."""
-    for _ in range(2):
-        r = np.linalg.cholesky(y.T @ y).T  # yᵀy = rᵀr
-        y = scipy.linalg.solve_triangular(r, y.T, trans="T").T  # y r⁻¹
-    return y
+    try:
+        for _ in range(2):
+            r = np.linalg.cholesky(y.T @ y).T  # yᵀy = rᵀr
+            y = scipy.linalg.solve_triangular(r, y.T, trans="T").T  # y r⁻¹
+        return y
+    except np.linalg.LinAlgError:  # yᵀy singular: y has fewer independent columns than it has columns
+        return np.linalg.qr(y)[0]  # Householder QR: still an orthonormal basis (padded with arbitrary columns)
 
 
 def truncated_svd(matrix: sp.spmatrix, dim: int, seed: int = 0, n_iter: int = 5, oversample: int = 10):
@@ -99,7 +101,8 @@ def truncated_svd(matrix: sp.spmatrix, dim: int, seed: int = 0, n_iter: int = 5,
     rng = np.random.default_rng(seed)
     matrix = sp.csr_matrix(matrix)
     transposed = matrix.T.tocsr()
-    q = _orthonormal(matrix @ rng.standard_normal((n, dim + oversample)))
+    width = min(dim + oversample, m, n)  # a sketch wider than the matrix holds nothing more
+    q = _orthonormal(matrix @ rng.standard_normal((n, width)))
     for _ in range(n_iter):
         q = _orthonormal(matrix @ _orthonormal(transposed @ q))
     b = (transposed @ q).T  # Qᵀ A, (dim + oversample, n)
@@ -107,7 +110,9 @@ def truncated_svd(matrix: sp.spmatrix, dim: int, seed: int = 0, n_iter: int = 5,
     top = np.argsort(-eigenvalues)[:dim]
     s = np.sqrt(np.maximum(eigenvalues[top], 0))
     u_small = u_small[:, top]
-    return q @ u_small, s, (u_small.T @ b) / s[:, None]
+    # a zero singular value (a matrix of rank < dim) has no right vector to speak of: leave that row 0
+    safe = np.where(s > 0, s, 1.0)
+    return q @ u_small, s, np.where(s[:, None] > 0, (u_small.T @ b) / safe[:, None], 0.0)
 
 
 def ppmi_svd(
@@ -137,6 +142,10 @@ def ppmi_svd(
         ``counts`` (word counts), ``singular_values`` (``(dim,)``), ``ppmi`` (the sparse PPMI matrix).
     """
     check_positive_int("dim", dim)
+    check_positive_int("window", window)
+    cds = checks.real("cds (the context-distribution smoothing exponent)", cds, minimum=0, maximum=1, open_min=True)
+    eig = checks.real("eig (the exponent of the singular values)", eig, minimum=0)
+    check_seed(seed)
     vocab = build_vocab(sentences, min_count)
     if dim >= len(vocab):
         raise ValueError(f"dim must be smaller than the vocabulary ({len(vocab)} words with min_count={min_count}), got {dim}")

@@ -136,6 +136,8 @@ class FastTextVectors(Vectors):
 class _FastTextSkipGram(_SkipGram):
     """Skip-gram whose input is the mean of the centre word's row and its n-gram rows."""
 
+    name = "FastText"
+
     def __init__(self, vocab, window, keep, subword_offsets, subword_rows, **kw):
         NegativeSamplingTrainer.__init__(self, vocab, int(subword_rows.max()) + 1, **kw)
         self.window, self.keep = window, keep
@@ -188,9 +190,10 @@ def train_fasttext(
 
     Reference: Bojanowski, Grave, Joulin and Mikolov (2017), "Enriching word vectors with subword information".
     """
-    _check_common(dim, window, negative, epochs, alpha, min_alpha, batch_size)
-    check_positive_int("workers", workers)
+    _check_common(dim, window, negative, epochs, alpha, min_alpha, batch_size, sample, seed, workers)
     check_positive_int("bucket", bucket)
+    check_positive_int("minn", minn)
+    check_positive_int("maxn", maxn, minimum=0)
     if maxn != 0 and not 1 <= minn <= maxn:
         raise ValueError(f"need 1 <= minn <= maxn (or maxn=0 for no n-grams), got minn={minn}, maxn={maxn}")
     vocab = build_vocab(sentences, min_count)

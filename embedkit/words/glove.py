@@ -20,9 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from .. import checks
 from ..vectors import Vectors
 from .cooccurrence import cooccurrence_matrix
-from .vocab import build_vocab, check_positive_int, encode
+from .vocab import build_vocab, check_positive_int, check_seed, diverged, encode
 
 
 def weighting(x: np.ndarray | torch.Tensor, x_max: float = 100.0, alpha: float = 0.75):
@@ -65,15 +66,17 @@ def train_glove(
         number of non-zero counts, measured during the epoch), ``counts``, ``cooccurrence`` (the sparse ``X``),
         ``word``, ``context`` (``w`` and ``w̃``), ``bias`` and ``context_bias``.
 
+    Raises ``ValueError`` when the loss or a parameter becomes NaN or infinite during an epoch (checked once
+    per epoch), naming the fix: a smaller ``learning_rate`` or ``batch_size``.
+
     Reference: Pennington, Socher and Manning (2014), "GloVe: Global vectors for word representation".
     """
-    check_positive_int("dim", dim)
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    if not x_max > 0:
-        raise ValueError(f"x_max must be positive, got {x_max!r}")
-    if not 0 < alpha <= 1:
-        raise ValueError(f"alpha (the exponent of f) must be in (0, 1], got {alpha!r}")
+    for name, value in (("dim", dim), ("window", window), ("epochs", epochs), ("batch_size", batch_size)):
+        check_positive_int(name, value)
+    x_max = checks.real("x_max (where the weighting f reaches 1)", x_max, minimum=0, open_min=True)
+    alpha = checks.real("alpha (the exponent of the weighting f)", alpha, minimum=0, maximum=1, open_min=True)
+    learning_rate = checks.real("learning_rate", learning_rate, minimum=0, open_min=True)
+    check_seed(seed)
     vocab = build_vocab(sentences, min_count)
     ids, sentence = encode(sentences, vocab)
     x = cooccurrence_matrix(ids, sentence, len(vocab), window, weighting="harmonic").tocoo()
@@ -118,6 +121,10 @@ def train_glove(
                 bias.index_add_(0, idx, grad_b * bias_sq.index_select(0, idx).rsqrt_(), alpha=-1)
                 vec_sq.index_add_(0, idx, grad.square_())
                 bias_sq.index_add_(0, idx, grad_b.square_())
+            # once per epoch: the loss summed anyway, and one pass over the parameters
+            if not (np.isfinite(total) and bool(torch.isfinite(vec).all()) and bool(torch.isfinite(bias).all())):
+                raise diverged("GloVe", "the loss" if not np.isfinite(total) else "the vectors",
+                               f"in epoch {epoch + 1} of {epochs}", "learning_rate", learning_rate, batch_size)
             history.append({"epoch": epoch + 1, "loss": total / x.nnz, "seconds": time.perf_counter() - start})
     finally:
         torch.set_num_threads(threads_before)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import checks
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -51,10 +53,28 @@ def _check_sentences(sentences) -> None:
 
 
 def check_positive_int(name: str, value, minimum: int = 1) -> int:
-    """``value`` as an int, or a ``ValueError`` naming ``name`` (booleans and floats are refused)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    """``value`` as an int ``>= minimum`` (:func:`embedkit.checks.integer`: ``TypeError`` for a bool, a float or
+    a string, ``ValueError`` below ``minimum``)."""
+    return checks.integer(name, value, minimum=minimum)
+
+
+def check_seed(seed) -> int:
+    """A seed is an integer in ``[0, 2**63)``: NumPy refuses negative seeds and torch larger ones."""
+    return checks.integer("seed", seed, minimum=0, maximum=2**63 - 1)
+
+
+def diverged(trainer: str, what: str, when: str, rate_name: str, rate: float, batch_size: int) -> ValueError:
+    """The error every trainer raises when training stopped being finite, naming the fix.
+
+    A non-finite loss or vector is (almost always) a step too large for the data: one batch sums the
+    updates of many examples into the rows of frequent words, so the safe step shrinks as the batch grows.
+    """
+    smaller = max(1, batch_size // 4)
+    return ValueError(
+        f"{trainer} training diverged: {what} became NaN or infinite {when}. The steps were too large for "
+        f"this data: train again with a smaller {rate_name} (it is {rate:g}; try {rate / 4:g}) or a smaller "
+        f"batch_size (it is {batch_size}; try {smaller})"
+    )
 
 
 def build_vocab(sentences: Sequence[Sequence[str]], min_count: int = 5) -> Vocabulary:
@@ -119,8 +139,7 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     Returns:
         ``(n_words,)`` float64 probabilities in (0, 1].
     """
-    if not 0 <= sample < 1:
-        raise ValueError(f"sample must be in [0, 1), got {sample!r}")
+    sample = checks.real("sample (the subsampling threshold)", sample, minimum=0, maximum=1, open_max=True)
     counts = np.asarray(counts, dtype=np.float64)
     if sample == 0:
         return np.ones_like(counts)

@@ -10,10 +10,17 @@ The algorithm is the one of the original C code and of gensim, step for step:
    ``negative`` noise words drawn from the unigram^0.75 distribution;
 4. with plain SGD whose step size falls linearly from ``alpha`` to ``min_alpha`` over training.
 
-What differs is only *how*: instead of one example at a time, a batch of a few thousand examples is
-computed at once with tensor operations, and the gradients are written back with ``index_add_`` (so two
-examples that share a word in one batch add their updates, as the parallel threads of the C code do).
-Gradients are written by hand (no autograd): the update of negative sampling is short enough to read.
+What differs is only *how*: instead of one example at a time, a batch of about a thousand (input word,
+output word) pairs is computed at once with tensor operations, and the gradients are written back with
+``index_add_`` (so two examples that share a word in one batch add their updates, as the parallel threads of
+the C code do). Gradients are written by hand (no autograd): the update of negative sampling is short enough
+to read.
+
+The price of batching is staleness: every update in a batch is computed from the values before the batch,
+and a frequent word's row receives the sum of all of them at once, where the C code would have let each see
+the one before. That is why a batch is counted in pairs for CBOW too (one CBOW example updates the rows of
+all its context words), and why training checks that it stays finite: a step too large for the data raises a
+``ValueError`` that says to lower ``alpha`` or ``batch_size``, instead of returning NaN vectors.
 """
 
 from __future__ import annotations
@@ -26,8 +33,10 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from .. import checks
 from ..vectors import Vectors
-from .vocab import AliasSampler, Vocabulary, build_vocab, check_positive_int, encode, keep_probabilities, noise_distribution
+from .vocab import (AliasSampler, Vocabulary, build_vocab, check_positive_int, check_seed, diverged, encode,
+                    keep_probabilities, noise_distribution)
 
 
 def context_windows(ids: np.ndarray, sentence: np.ndarray, window: int, rng: np.random.Generator,
@@ -136,16 +145,15 @@ def _batch_update(w_in: torch.Tensor, w_out: torch.Tensor, inputs: torch.Tensor 
     return float(-torch.nn.functional.logsigmoid(sign * scores).sum(1).mean())
 
 
-def _check_common(dim, window, negative, epochs, alpha, min_alpha, batch_size):
-    check_positive_int("dim", dim)
-    check_positive_int("window", window)
-    check_positive_int("negative", negative)
-    check_positive_int("epochs", epochs)
-    check_positive_int("batch_size", batch_size)
-    if not (isinstance(alpha, (int, float)) and alpha > 0):
-        raise ValueError(f"alpha (the learning rate) must be a positive number, got {alpha!r}")
-    if not (0 <= min_alpha <= alpha):
-        raise ValueError(f"min_alpha must be between 0 and alpha={alpha}, got {min_alpha!r}")
+def _check_common(dim, window, negative, epochs, alpha, min_alpha, batch_size, sample, seed, workers):
+    """Check the settings every negative-sampling trainer shares, where they enter (:mod:`embedkit.checks`)."""
+    for name, value in (("dim", dim), ("window", window), ("negative", negative), ("epochs", epochs),
+                        ("batch_size", batch_size), ("workers", workers)):
+        check_positive_int(name, value)
+    alpha = checks.real("alpha (the starting learning rate)", alpha, minimum=0, open_min=True)
+    checks.real("min_alpha (the final learning rate)", min_alpha, minimum=0, maximum=alpha)
+    checks.real("sample (the subsampling threshold)", sample, minimum=0, maximum=1, open_max=True)
+    check_seed(seed)
 
 
 class NegativeSamplingTrainer:
@@ -153,7 +161,12 @@ class NegativeSamplingTrainer:
 
     Subclasses say what an *example* is: :meth:`examples` lists those of one epoch in corpus order, and
     :meth:`inputs` turns a slice of them into the input rows of :func:`_batch_update`.
+
+    Training never diverges silently: the loss measured every ``log_every`` batches and, after each epoch,
+    both matrices must be finite, else a ``ValueError`` names the point where it went wrong and the fix.
     """
+
+    name = "negative sampling"
 
     def __init__(self, vocab: Vocabulary, n_input_rows: int, *, dim: int, negative: int, alpha: float,
                  min_alpha: float, epochs: int, batch_size: int, seed: int):
@@ -177,6 +190,16 @@ class NegativeSamplingTrainer:
         """The input rows of a batch of examples (default: ``sources`` are the rows)."""
         return sources
 
+    def batch_bounds(self, sources: torch.Tensor) -> np.ndarray:
+        """``(n_batches + 1,)`` where each batch starts, then the end: ``batch_size`` examples per batch
+        (skip-gram and FastText, where an example is one (input word, output word) pair)."""
+        n = len(sources)
+        return np.append(np.arange(0, n, self.batch_size), n)
+
+    def diverged(self, what: str, when: str) -> ValueError:
+        """The error to raise when ``what`` (the loss, the vectors) stopped being finite ``when``."""
+        return diverged(self.name, what, when, "alpha", self.alpha, self.batch_size)
+
     def train(self, ids: np.ndarray, sentence: np.ndarray, workers: int = 1, log_every: int = 100) -> None:
         """Run all epochs. With ``workers > 1``, that many threads take turns over the batches of an epoch and
         update the shared matrices without locks ("Hogwild", as word2vec's and gensim's threads do): faster on
@@ -192,24 +215,32 @@ class NegativeSamplingTrainer:
             for epoch in range(self.epochs):
                 sources, targets, positions = self.examples(ids, sentence)
                 progress = (epoch * n + positions) / total  # fraction of training done at each example
-                starts = range(0, len(targets), self.batch_size)
+                bounds = self.batch_bounds(sources)
+                n_batches = len(bounds) - 1
+                # A non-finite loss seen by a worker: where it was seen. The workers stop; the
+                # main thread raises (an exception inside a thread would not reach the caller).
+                blew_up: list[str] = []
 
                 def run(worker: int) -> None:
                     work = _Workspace()
                     chunk = 64  # batches whose noise words are drawn in one call
-                    for c in range(worker * chunk, len(starts), workers * chunk):
-                        lo_c, hi_c = starts[c], min(starts[c] + chunk * self.batch_size, len(targets))
+                    for c in range(worker * chunk, n_batches, workers * chunk):
+                        lo_c, hi_c = bounds[c], bounds[min(c + chunk, n_batches)]
                         noise = self.noise.sample((hi_c - lo_c, self.negative), generators[worker])
-                        for k in range(c, min(c + chunk, len(starts))):
-                            lo = starts[k]
-                            hi = min(lo + self.batch_size, len(targets))
+                        for k in range(c, min(c + chunk, n_batches)):
+                            if blew_up:
+                                return
+                            lo, hi = bounds[k], bounds[k + 1]
                             lr = self.alpha - (self.alpha - self.min_alpha) * float(progress[lo])
                             record = worker == 0 and k % log_every == 0
                             loss = _batch_update(self.w_in, self.w_out, self.inputs(sources[lo:hi]), targets[lo:hi],
                                                  noise[lo - lo_c:hi - lo_c], lr, work, record)
                             if record:
-                                self.history.append({"epoch": epoch + float(positions[lo]) / n, "loss": loss,
-                                                     "lr": lr, "seconds": time.perf_counter() - start})
+                                at = epoch + float(positions[lo]) / n
+                                self.history.append({"epoch": at, "loss": loss, "lr": lr,
+                                                     "seconds": time.perf_counter() - start})
+                                if not np.isfinite(loss):  # checked on the batches that measure the loss
+                                    blew_up.append(f"at epoch {at:.2f} (learning rate {lr:.3g})")
 
                 if workers == 1:
                     run(0)
@@ -219,12 +250,19 @@ class NegativeSamplingTrainer:
                         t.start()
                     for t in pool:
                         t.join()
+                if blew_up:
+                    raise self.diverged("the loss", blew_up[0])
+                # once per epoch: one pass over both matrices, negligible next to the epoch's updates
+                if not (bool(torch.isfinite(self.w_in).all()) and bool(torch.isfinite(self.w_out).all())):
+                    raise self.diverged("the vectors", f"in epoch {epoch + 1} of {self.epochs}")
         finally:
             torch.set_num_threads(threads_before)
         self.seconds = time.perf_counter() - start
 
 
 class _SkipGram(NegativeSamplingTrainer):
+    name = "word2vec (skip-gram)"
+
     def __init__(self, vocab, window, keep, **kw):
         super().__init__(vocab, len(vocab), **kw)
         self.window, self.keep = window, keep
@@ -237,6 +275,8 @@ class _SkipGram(NegativeSamplingTrainer):
 
 
 class _CBOW(NegativeSamplingTrainer):
+    name = "word2vec (CBOW)"
+
     def __init__(self, vocab, window, keep, **kw):
         super().__init__(vocab, len(vocab), **kw)
         self.window, self.keep = window, keep
@@ -251,6 +291,18 @@ class _CBOW(NegativeSamplingTrainer):
         valid = contexts >= 0
         owner, column = valid.nonzero(as_tuple=True)
         return Bags(contexts[owner, column], owner, valid.sum(1, keepdim=True).float())
+
+    def batch_bounds(self, contexts):
+        """Batches of about ``batch_size`` (context word, centre word) pairs, as skip-gram's, not
+        ``batch_size`` examples: a CBOW example updates the input vector of each of its ~``window`` context
+        words, so a batch of ``batch_size`` examples would sum ~``window`` times more stale updates into the
+        rows of frequent words than a skip-gram batch does. With ``sample=0`` that made *the* receive
+        ~500 updates per batch, computed from the same old values, and CBOW diverged to NaN."""
+        pairs = (contexts >= 0).sum(1).numpy()  # ≥ 1: examples without any context were dropped
+        before = np.cumsum(pairs) - pairs  # pairs in the examples before each one
+        # batch k starts at the first example with k·batch_size pairs before it
+        starts = np.searchsorted(before, np.arange(0, before[-1] + 1 if len(before) else 0, self.batch_size))
+        return np.append(np.unique(starts), len(contexts))
 
 
 def train_word2vec(
@@ -284,8 +336,9 @@ def train_word2vec(
         alpha: the learning rate at the start; it decays linearly to ``min_alpha`` over the whole run.
         seed: seeds the initialisation, subsampling, windows and noise.
         min_alpha: the learning rate at the end.
-        batch_size: examples per tensor step. About a thousand keeps every intermediate array in the CPU
-            cache; much larger batches are slower per example, and update more words from stale values.
+        batch_size: (input word, output word) pairs per tensor step: skip-gram examples, or CBOW examples
+            weighted by their number of context words. About a thousand keeps every intermediate array in
+            the CPU cache; much larger batches are slower per example, and update more words from stale values.
         workers: threads updating the shared vectors concurrently (as gensim's ``workers``). ``1`` (the
             default) is reproducible bit for bit; more is faster on several cores but not reproducible.
 
@@ -295,11 +348,16 @@ def train_word2vec(
         averaged over one batch every 100 batches), ``counts`` (``(n_words,)`` word counts), ``output``
         (``(n_words, dim)`` the output/context vectors) and ``seconds`` (training time).
 
+    Raises:
+        TypeError, ValueError: a setting of the wrong type or out of range (``alpha`` finite and > 0,
+            ``0 <= min_alpha <= alpha``, ``0 <= sample < 1``, integers >= 1 for the sizes and counts).
+        ValueError: training diverged (the loss or a vector became NaN or infinite); the message says where,
+            and to lower ``alpha`` or ``batch_size``.
+
     References: Mikolov et al. (2013a, b), "Efficient estimation of word representations in vector space"
     and "Distributed representations of words and phrases and their compositionality".
     """
-    _check_common(dim, window, negative, epochs, alpha, min_alpha, batch_size)
-    check_positive_int("workers", workers)
+    _check_common(dim, window, negative, epochs, alpha, min_alpha, batch_size, sample, seed, workers)
     vocab = build_vocab(sentences, min_count)
     ids, sentence = encode(sentences, vocab)
     kw = dict(dim=dim, negative=negative, alpha=alpha, min_alpha=min_alpha, epochs=epochs,
