@@ -11,6 +11,9 @@ Each page runs in a fresh kernel from its own folder, with ``EMBEDKIT_BOOK=1``, 
   fails on the glued value;
 * a glued value outside its record (``<page>.record.json``, see ``_ext/glue_records.py``).
 
+With ``--visible-only`` the hidden (``remove-cell``) cells are dropped first: the page must still run, because
+hidden cells may only glue and assert (the Binder test runs every chapter this way).
+
 With ``--record`` the page's glued values are written to its record instead of compared (after printing what
 changes); hand-chosen kinds and tolerances are kept. Cross-references and citations need the whole book:
 ``make book`` checks those. Reports time and peak kernel memory.
@@ -59,9 +62,17 @@ def toc_pages() -> list[Path]:
     return [p for p in pages if "```{code-cell}" in p.read_text()]
 
 
-def execute(page: Path, timeout: int):
+def visible_cells_only(nb):
+    """The page as a reader running its visible code sees it: hidden (``remove-cell``) cells dropped."""
+    nb.cells = [c for c in nb.cells if "remove-cell" not in c.metadata.get("tags", [])]
+    return nb
+
+
+def execute(page: Path, timeout: int, *, visible_only: bool = False):
     """The executed notebook, or the error message of the first failing cell."""
     nb = jupytext.read(page)
+    if visible_only:
+        nb = visible_cells_only(nb)
     os.environ["EMBEDKIT_BOOK"] = "1"
     client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                      resources={"metadata": {"path": str(page.parent)}})
@@ -84,12 +95,16 @@ def execute(page: Path, timeout: int):
     return nb, None, time.perf_counter() - start, peak
 
 
-def run(page: Path, *, record: bool, timeout: int, save: Path | None) -> int:
+def run(page: Path, *, record: bool, timeout: int, save: Path | None, visible_only: bool = False) -> int:
     name = page_name(page)
-    nb, error, seconds, peak = execute(page, timeout)
+    nb, error, seconds, peak = execute(page, timeout, visible_only=visible_only)
     if error:
-        print(f"{name}: {error}", file=sys.stderr)
+        where = " (visible cells only: a visible cell needs something only a hidden cell defines?)" if visible_only else ""
+        print(f"{name}{where}: {error}", file=sys.stderr)
         return 1
+    if visible_only:  # hidden cells glue and assert; without them only "runs on its own" is checked
+        print(f"{name}: visible cells ran on their own in {seconds:.1f}s, kernel peak RSS {peak / 2**30:.2f} GB")
+        return 0
     bundles = glue_records.glue_outputs(nb)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     problems = glue_records.check_references(name, markdown, bundles, page.parent)
@@ -118,6 +133,8 @@ def main() -> int:
     ap.add_argument("pages", type=Path, nargs="*", help="MyST pages, e.g. chapters/words/glove.md")
     ap.add_argument("--all", action="store_true", help="every page of _toc.yml that has code cells")
     ap.add_argument("--record", action="store_true", help="write the glued values to each page's record")
+    ap.add_argument("--visible-only", action="store_true",
+                    help="run only the cells a reader sees (hidden cells may only glue and assert)")
     ap.add_argument("--save", type=Path, help="write the executed notebook here (one page only)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per cell (the book's limit)")
     args = ap.parse_args()
@@ -127,7 +144,10 @@ def main() -> int:
         ap.error("give at least one page, or --all")
     if args.save and len(args.pages) > 1:
         ap.error("--save takes one page")
-    failed = [p for p in args.pages if run(p, record=args.record, timeout=args.timeout, save=args.save)]
+    if args.record and args.visible_only:
+        ap.error("--record needs the hidden cells (they glue the values)")
+    failed = [p for p in args.pages
+              if run(p, record=args.record, timeout=args.timeout, save=args.save, visible_only=args.visible_only)]
     if failed and len(args.pages) > 1:
         print(f"{len(failed)} of {len(args.pages)} page(s) failed: {', '.join(map(str, failed))}", file=sys.stderr)
     return 1 if failed else 0

@@ -5,6 +5,7 @@ assert. The same failures in the full build are proved in ``test_build_contract.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -130,6 +131,11 @@ def test_used_keys_reads_roles_directives_formats_and_other_pages():
 
 def test_every_book_page_that_glues_has_a_record_and_records_only_known_kinds():
     """The build fails a page that glues without a record; here the records themselves are checked."""
+    from conftest import toc_pages
+
+    for name in toc_pages():
+        if re.search(r"^\s*glue\(", (ROOT / f"{name}.md").read_text(), re.M):
+            assert gr.record_path(ROOT / f"{name}.md").is_file(), f"{name}.md glues values but has no record"
     records = sorted(ROOT.glob("**/*.record.json"))
     records = [r for r in records if ".venv" not in r.parts and "_build" not in r.parts]
     assert records, "no recorded values at all"
@@ -197,3 +203,43 @@ def test_recording_prints_the_diff_and_then_passes(recorded_page, tmp_path):
     result = run_page(page, "--record")
     assert result.returncode == 0 and "* answer: 42 -> 48" in result.stdout
     assert run_page(page).returncode == 0
+
+
+def test_hidden_asserts_are_counted_in_hidden_cells_only():
+    page = PAGE + textwrap.dedent(
+        """
+        ```{code-cell} ipython3
+        assert True  # visible: a reader's check, not a hidden claim
+        ```
+
+        ```{code-cell} ipython3
+        :tags: [remove-cell]
+        %time x = 1
+        for k in range(2):
+            assert k < 2
+        assert x == 1, "two more"
+        ```
+        """
+    )
+    assert gr.hidden_asserts(PAGE) == 1
+    assert gr.hidden_asserts(page) == 3
+
+
+def test_book_summary_counts_the_records(tmp_path):
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n  - file: other\n")
+    (tmp_path / "index.md").write_text(PAGE)
+    (tmp_path / "other.md").write_text(FRONT + "# Other\n")
+    gr.write_record(tmp_path / "index.md", "index.md", {"a": {"kind": "exact", "value": 1},
+                                                        "b": {"kind": "number", "value": 0.5},
+                                                        "c": {"kind": "measured", "value": 2.0}})
+    assert gr.book_summary(tmp_path) == {"pages": 2, "recorded_pages": 1, "values": 3, "hidden_asserts": 1,
+                                         "exact": 1, "number": 1, "measured": 1}
+
+
+def test_visible_only_run_fails_when_visible_code_needs_a_hidden_cell(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(FRONT + "\n```{code-cell} ipython3\n:tags: [remove-cell]\nimport math\n```\n\n"
+                    "```{code-cell} ipython3\nmath.sqrt(2)\n```\n")
+    assert run_page(page, "--visible-only").returncode != 0
+    page.write_text(page.read_text().replace("\nmath.sqrt(2)", "\nimport math\nmath.sqrt(2)"))
+    assert run_page(page, "--visible-only").returncode == 0
