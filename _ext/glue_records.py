@@ -329,3 +329,43 @@ def setup(app):
     app.connect("doctree-read", _check_doc)
     app.connect("build-finished", _finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# -- the book's own figures (book/checks.md) -------------------------------------------------------------------
+
+
+def _toc_pages(root: Path) -> list[Path]:
+    names = re.findall(r"(?:root|file):\s*(\S+)", (root / "_toc.yml").read_text(encoding="utf-8"))
+    return [root / f"{n}.md" for n in names]
+
+
+def hidden_asserts(source: str) -> int:
+    """The number of ``assert`` statements in the hidden (``remove-cell``) code cells of a MyST page."""
+    import jupytext
+
+    count = 0
+    for cell in jupytext.reads(source, fmt="md:myst").cells:
+        if cell.cell_type != "code" or "remove-cell" not in cell.metadata.get("tags", []):
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            count += sum(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(code)))
+        except SyntaxError:
+            count += len(re.findall(r"^\s*assert\b", code, re.M))
+    return count
+
+
+def book_summary(root: Path) -> dict[str, int]:
+    """Counts over every page of the book: pages, pages with a record, recorded values by kind, hidden asserts."""
+    pages = _toc_pages(root)
+    summary = {"pages": len(pages), "recorded_pages": 0, "values": 0, "hidden_asserts": 0}
+    summary.update({kind: 0 for kind in KINDS})
+    for page in pages:
+        summary["hidden_asserts"] += hidden_asserts(page.read_text(encoding="utf-8"))
+        record = load_record(page)
+        if record:
+            summary["recorded_pages"] += 1
+            summary["values"] += len(record)
+            for entry in record.values():
+                summary[entry.get("kind", "exact")] += 1
+    return summary
