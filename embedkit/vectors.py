@@ -2,6 +2,11 @@
 
 The API follows gensim's ``KeyedVectors`` (``most_similar``, ``similarity``, ``in``, ``[]``) so that a reader
 who knows one knows the other, and so that tests can compare the two number for number.
+
+What comes in is checked once, where it enters: the matrix must be finite (one vectorised pass, which leaves
+a memory-mapped matrix memory-mapped), the words distinct non-empty strings, a query vector finite and of
+the right length, ``topn`` and ``restrict_vocab`` integers in range. Like gensim, ``positive`` and
+``negative`` accept a single word (``most_similar("frog")``) or a single vector as well as a list of them.
 """
 
 from __future__ import annotations
@@ -11,9 +16,36 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from . import checks
 from .errors import UnknownWordError
 
 WordOrVector = str | np.ndarray
+
+
+def _check_matrix(vectors: object) -> tuple[np.ndarray, np.ndarray]:
+    """``vectors`` as a 2-D real matrix with at least one row and column, and the rows holding NaN or
+    infinity (empty if none; the caller names the first one's word).
+
+    A NumPy array (or memmap) is kept as it is, not copied. Finiteness costs one pass: row sums in float64
+    are finite exactly when the row is, barring overflow (entries near 1e308), which the exact test on the
+    flagged rows then clears.
+    """
+    if not isinstance(vectors, np.ndarray):
+        if isinstance(vectors, (str, bytes)) or not hasattr(vectors, "__len__"):
+            raise TypeError(f"vectors must be a 2-D (n_words, dim) matrix of numbers, got {checks.describe(vectors)}")
+        vectors = checks.array("vectors", vectors, dtype=None, finite=False)
+    if vectors.dtype.kind not in "fiu":
+        raise TypeError(f"vectors must be a 2-D (n_words, dim) matrix of real numbers, got dtype {vectors.dtype}")
+    if vectors.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D (n_words, dim) matrix, got shape {vectors.shape}")
+    if vectors.shape[0] == 0 or vectors.shape[1] == 0:
+        raise ValueError(f"vectors must have at least one row and one column, got shape {vectors.shape}")
+    if vectors.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):  # inf + (-inf), or a sum past 1e308
+            suspect = np.flatnonzero(~np.isfinite(vectors.sum(axis=1, dtype=np.float64)))
+        if suspect.size:
+            return vectors, suspect[~np.isfinite(np.asarray(vectors[suspect])).all(axis=1)]
+    return vectors, np.empty(0, dtype=np.int64)
 
 
 class Vectors:
@@ -28,15 +60,28 @@ class Vectors:
     """
 
     def __init__(self, vectors: np.ndarray, words: Sequence[str]):
-        if getattr(vectors, "ndim", None) != 2:
-            raise ValueError(f"vectors must be a 2-D (n_words, dim) matrix, got shape {getattr(vectors, 'shape', None)}")
+        if isinstance(words, np.ndarray) and not isinstance(vectors, np.ndarray):
+            raise TypeError(f"vectors must be a 2-D (n_words, dim) matrix, got {checks.describe(vectors)}; "
+                            "the matrix comes first: Vectors(vectors, words)")
+        vectors, bad_rows = _check_matrix(vectors)
+        words = checks.strings("words", words)
         if len(words) != vectors.shape[0]:
-            raise ValueError(f"got {len(words)} words for {vectors.shape[0]} vector rows; they must match")
+            raise ValueError(f"got {len(words):,} words for {vectors.shape[0]:,} vector rows; they must match")
+        if bad_rows.size:
+            row = int(bad_rows[0])
+            values = np.asarray(vectors[row])
+            first = values[~np.isfinite(values)][0]
+            raise ValueError(f"vectors must be finite, got {bad_rows.size:,} row(s) with NaN or infinity, the first "
+                             f"row {row:,} (word {words[row]!r}) holding {first}")
         self.vectors = vectors
-        self.words = list(words)
+        self.words = words
         self.index = {w: i for i, w in enumerate(self.words)}
         if len(self.index) != len(self.words):
-            raise ValueError("words must be distinct")
+            seen: dict[str, int] = {}
+            for i, w in enumerate(self.words):
+                if w in seen:
+                    raise ValueError(f"words must be distinct, got {w!r} at rows {seen[w]:,} and {i:,}")
+                seen[w] = i
         self._unit: np.ndarray | None = None
         self._norms: np.ndarray | None = None
 
@@ -45,7 +90,7 @@ class Vectors:
         return len(self.words)
 
     def __contains__(self, word: object) -> bool:
-        return word in self.index
+        return isinstance(word, str) and word in self.index
 
     def __repr__(self) -> str:
         return f"Vectors({len(self):,} words × {self.dim} dims)"
@@ -56,17 +101,19 @@ class Vectors:
 
     def row(self, word: str) -> int:
         """Row index of ``word``; raises :class:`UnknownWordError` with close spellings if it is unknown."""
+        if not isinstance(word, str):
+            raise TypeError(f"word must be a string, got {checks.describe(word)}")
         try:
             return self.index[word]
-        except (KeyError, TypeError):
-            if not isinstance(word, str):
-                raise TypeError(f"words are strings, got {type(word).__name__}: {word!r}") from None
+        except KeyError:
             raise UnknownWordError(word, self.suggest(word)) from None
 
     def __getitem__(self, word: str | Iterable[str]) -> np.ndarray:
         """The vector of a word, shape ``(dim,)``; or of several words, shape ``(k, dim)``."""
         if isinstance(word, str):
             return np.asarray(self.vectors[self.row(word)])
+        if isinstance(word, bytes) or not isinstance(word, Iterable):
+            raise TypeError(f"word must be a string or a list of strings, got {checks.describe(word)}")
         return np.asarray(self.vectors[[self.row(w) for w in word]])
 
     def suggest(self, word: str, n: int = 3) -> list[str]:
@@ -97,26 +144,57 @@ class Vectors:
         """Cosine similarity of two words."""
         return float(self.unit[self.row(a)] @ self.unit[self.row(b)])
 
+    def _check_term(self, name: str, item: object) -> WordOrVector:
+        """A query term as given: a word (checked later, by :meth:`row`) or a finite ``(dim,)`` vector."""
+        if isinstance(item, str):
+            return item
+        if not isinstance(item, np.ndarray):
+            raise TypeError(f"{name} must be a word (str) or a vector (NumPy array of shape ({self.dim},)), "
+                            f"got {checks.describe(item)}")
+        v = checks.array(name, item, dtype=np.float32)
+        if v.shape != (self.dim,):
+            raise ValueError(f"{name} must be a vector of shape ({self.dim},), got shape {v.shape}")
+        return v
+
     def _as_unit(self, item: WordOrVector) -> np.ndarray:
         if isinstance(item, str):
             return self.unit[self.row(item)]
-        v = np.asarray(item, dtype=np.float32)
-        if v.shape != (self.dim,):
-            raise ValueError(f"a query vector must have shape ({self.dim},), got {v.shape}")
+        v = self._check_term("query", item)
         n = np.linalg.norm(v)
         return v / n if n > 0 else v
 
-    def query_vector(self, positive: Sequence[WordOrVector] = (), negative: Sequence[WordOrVector] = ()) -> np.ndarray:
+    @staticmethod
+    def _terms(name: str, value: object) -> list:
+        """``positive`` / ``negative`` as a list: ``None`` or ``()`` is none, a single word or vector is one
+        (as in gensim), anything else must be a collection of words and vectors."""
+        if value is None:
+            return []
+        if isinstance(value, (str, np.ndarray)):
+            return [value]
+        if isinstance(value, (bytes, dict)) or not isinstance(value, Iterable):
+            raise TypeError(f"{name} must be a word, a vector, or a list of words and vectors, got {checks.describe(value)}")
+        return list(value)
+
+    def query_vector(self, positive: Sequence[WordOrVector] | WordOrVector = (),
+                     negative: Sequence[WordOrVector] | WordOrVector = ()) -> np.ndarray:
         """The unit-length mean of the unit vectors of ``positive`` minus those of ``negative``
-        (gensim's ``get_mean_vector`` with pre- and post-normalisation), shape ``(dim,)``."""
-        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive)
-        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative)
+        (gensim's ``get_mean_vector`` with pre- and post-normalisation), shape ``(dim,)``.
+
+        Raises ``ValueError`` if there is no term, or if the terms cancel out (``king - king``): a zero
+        query has no direction, so every word would score 0 and the "nearest" words would be arbitrary.
+        """
+        positive, negative = self._terms("positive", positive), self._terms("negative", negative)
         if not positive and not negative:
             raise ValueError("give at least one word or vector in positive= or negative=")
+        positive = [self._check_term(f"positive[{i}]", p) for i, p in enumerate(positive)]
+        negative = [self._check_term(f"negative[{i}]", n) for i, n in enumerate(negative)]
         parts = [self._as_unit(p) for p in positive] + [-self._as_unit(n) for n in negative]
         mean = np.mean(parts, axis=0)
         n = np.linalg.norm(mean)
-        return mean / n if n > 0 else mean
+        if not n > 0:
+            raise ValueError("the query vector is zero (the positive and negative terms cancel out, or a "
+                             "vector is all zeros), so no word is nearer to it than another")
+        return mean / n
 
     def most_similar(
         self,
@@ -127,17 +205,15 @@ class Vectors:
     ) -> list[tuple[str, float]]:
         """The ``topn`` words closest (cosine) to ``mean(positive) − mean(negative)``, best first.
 
-        Query words are excluded from the answer, as gensim does: ``most_similar(positive=["king",
-        "woman"], negative=["man"])`` is the 3CosAdd analogy of Mikolov et al. (2013).
+        ``positive`` and ``negative`` are lists of words and ``(dim,)`` vectors, or (as in gensim) a single
+        word or vector. Query words are excluded from the answer, as gensim does: ``most_similar(positive=[
+        "king", "woman"], negative=["man"])`` is the 3CosAdd analogy of Mikolov et al. (2013).
         ``restrict_vocab`` limits the search to the first (most frequent) rows.
         """
-        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive)
-        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative)
-        if not isinstance(topn, int) or topn < 1:
-            raise ValueError(f"topn must be a positive integer, got {topn!r}")
-        stop = len(self) if restrict_vocab is None else restrict_vocab
-        if not isinstance(stop, int) or not 1 <= stop <= len(self):
-            raise ValueError(f"restrict_vocab must be between 1 and {len(self):,}, got {restrict_vocab!r}")
+        positive, negative = self._terms("positive", positive), self._terms("negative", negative)
+        topn = checks.integer("topn", topn, minimum=1)
+        stop = len(self) if restrict_vocab is None else checks.integer(
+            "restrict_vocab", restrict_vocab, minimum=1, maximum=len(self))
         query = self.query_vector(positive, negative)
         scores = self.unit[:stop] @ query
         exclude = {self.index[w] for w in positive + negative if isinstance(w, str)}
@@ -148,4 +224,6 @@ class Vectors:
 
     def similar_by_vector(self, vector: np.ndarray, topn: int = 10) -> list[tuple[str, float]]:
         """The ``topn`` words closest (cosine) to a raw vector of shape ``(dim,)``; nothing is excluded."""
-        return self.most_similar(positive=[np.asarray(vector)], topn=topn)
+        if not isinstance(vector, np.ndarray):
+            vector = checks.array("vector", vector, dtype=np.float32)
+        return self.most_similar(positive=[vector], topn=topn)

@@ -104,14 +104,18 @@ def test_evaluate_analogies_reports_how_much_the_bounds_skip(restrict_vocab):
 @pytest.mark.parametrize(
     "kwargs,error,match",
     [
-        ({"head": 0}, ValueError, "head must be a positive integer"),
-        ({"block": -1}, ValueError, "block must be a positive integer"),
+        ({"head": 0}, ValueError, "head must be an integer >= 1, got 0"),
+        ({"block": -1}, ValueError, "block must be an integer >= 1, got -1"),
+        ({"query_batch": 2.0}, TypeError, "query_batch must be an integer >= 1"),
+        ({"tie_tolerance": float("nan")}, ValueError, "tie_tolerance must be a finite number >= 0"),
+        ({"unit": np.eye(5, 3)}, TypeError, "unit must be a torch.Tensor"),
+        ({"abc": np.array([[0.0, 1.0, 2.0]])}, TypeError, "abc must hold integer row numbers"),
         ({"abc": np.array([[0, 1]])}, ValueError, r"abc must be \(questions, 3\)"),
         ({"abc": np.array([[0, 1, 9]])}, IndexError, "outside 0..4"),
     ],
 )
 def test_bad_arguments_are_clear_errors(kwargs, error, match):
     unit = torch.nn.functional.normalize(torch.randn(5, 3), dim=1)
-    args = {"abc": np.array([[0, 1, 2]]), "tie_tolerance": TOL, **kwargs}
+    args = {"unit": unit, "abc": np.array([[0, 1, 2]]), "tie_tolerance": TOL, **kwargs}
     with pytest.raises(error, match=match):
-        best_3cosadd(unit, **args)
+        best_3cosadd(**args)

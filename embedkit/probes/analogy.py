@@ -13,10 +13,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..errors import UnknownWordError
+from .. import checks
 from ..vectors import Vectors
-from ..words.evaluate import COSMUL_EPSILON, METHODS
-from .live import text_probe
+from ..words.analogy_scores import METHODS, cosmul
+from .live import MESSAGE_ERRORS, as_text, message, text_probe
 
 __all__ = [
     "AnalogyProbe",
@@ -36,23 +36,26 @@ def solve_analogy(
 
     ``"3cosadd"``: cosine with the unit mean of ``b``, ``c`` and ``-a`` (exactly ``vectors.most_similar(
     positive=[b, c], negative=[a])``). ``"3cosmul"``: ``s(x,b) s(x,c) / (s(x,a) + ε)`` with
-    ``s = (1 + cos) / 2``. ``restrict_vocab`` limits candidates to the most frequent rows.
+    ``s = (1 + cos) / 2``, the package's one 3CosMul (:func:`~embedkit.words.analogy_scores.cosmul`, which
+    the evaluation uses too). ``restrict_vocab`` limits candidates to the most frequent rows.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
+    if not isinstance(vectors, Vectors):
+        raise TypeError(f"vectors must be an embedkit.Vectors, got {checks.describe(vectors)}")
+    for name, word in (("a", a), ("b", b), ("c", c)):
+        checks.text(name, word)
+    method = checks.choice("method", method, METHODS)
     if method == "3cosadd":
         return vectors.most_similar(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab)
-    if not isinstance(topn, int) or topn < 1:
-        raise ValueError(f"topn must be a positive integer, got {topn!r}")
-    stop = len(vectors) if restrict_vocab is None else restrict_vocab
-    if not isinstance(stop, int) or not 1 <= stop <= len(vectors):
-        raise ValueError(f"restrict_vocab must be between 1 and {len(vectors):,}, got {restrict_vocab!r}")
+    topn = checks.integer("topn", topn, minimum=1)
+    stop = len(vectors) if restrict_vocab is None else checks.integer(
+        "restrict_vocab", restrict_vocab, minimum=1, maximum=len(vectors))
     rows = [vectors.row(w) for w in (a, b, c)]
     unit = vectors.unit[:stop]
-    sa, sb, sc = ((1 + unit @ vectors.unit[r]) / 2 for r in rows)
-    scores = sb * sc / (sa + COSMUL_EPSILON)
+    scores = cosmul(*(unit @ vectors.unit[r] for r in rows))
     scores[[r for r in rows if r < stop]] = -np.inf
     k = min(topn, stop - len({r for r in rows if r < stop}))
+    if k < 1:
+        raise ValueError(f"no candidate is left: the first {stop:,} words are all query words")
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
     return [(vectors.words[i], float(scores[i])) for i in best]
@@ -65,11 +68,11 @@ def analogy_table(
 
     Columns: ``query`` (``"man : king :: woman : ?"``), ``method``, ``rank`` (1 = best), ``answer``, ``score``.
     """
-    if not questions:
-        raise ValueError("give at least one (a, b, c) question")
+    if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
+        raise ValueError(f"give at least one (a, b, c) question, got {checks.describe(questions)}")
     rows = []
     for q in questions:
-        if len(q) != 3:
+        if isinstance(q, (str, bytes)) or not isinstance(q, Sequence) or len(q) != 3:
             raise ValueError(f"an analogy question is three words (a, b, c), got {q!r}")
         a, b, c = q
         for method in methods:
@@ -146,7 +149,8 @@ class ArithmeticProbe:
     """Live face of vector arithmetic: type ``king - man + woman``, see the nearest words.
 
     ``answer(expression)`` is the callback, a plain function: a table of the nearest words (query words
-    excluded), or a message (bad syntax, unknown word with suggestions) as a string.
+    excluded), or a message (bad syntax, unknown word with suggestions, terms that cancel out) as a string;
+    it never raises on input.
     """
 
     def __init__(self, vectors: Vectors, topn: int = 8):
@@ -155,12 +159,15 @@ class ArithmeticProbe:
 
     def answer(self, expression: str) -> pd.DataFrame | str:
         try:
-            positive, negative = parse_expression(expression)
+            text = as_text("expression", expression)
+            if not text:
+                return "Type a sum of words, e.g. 'king - man + woman'."
+            positive, negative = parse_expression(text)
             if not positive:
                 return "Give at least one word with a + sign, e.g. 'king - man + woman'."
             pairs = self.vectors.most_similar(positive=positive, negative=negative, topn=self.topn)
-        except (ValueError, TypeError, UnknownWordError) as err:
-            return str(err)
+        except MESSAGE_ERRORS as err:
+            return message(err)
         return pd.DataFrame(pairs, columns=["word", "similarity"]).round(3)
 
     def widget(self, start: str = "king - man + woman"):
@@ -170,8 +177,7 @@ class ArithmeticProbe:
 
 def arithmetic_table(vectors: Vectors, expressions: Sequence[str], topn: int = 8) -> pd.DataFrame:
     """Long table of the nearest words to each expression: columns ``query``, ``rank``, ``answer``, ``score``."""
-    if not expressions:
-        raise ValueError("give at least one expression")
+    expressions = checks.strings("expressions", expressions, allow_empty=False)
     rows = []
     for expr in expressions:
         positive, negative = parse_expression(expr)
@@ -183,7 +189,8 @@ def arithmetic_table(vectors: Vectors, expressions: Sequence[str], topn: int = 8
 class AnalogyProbe:
     """Live face of the analogy solver: three words and a method, the best answers.
 
-    ``answer(a, b, c, method)`` is the callback: a table (answer, score) or a message as a string.
+    ``answer(a, b, c, method)`` is the callback: a table (answer, score) or a message as a string (an
+    empty box, an unknown word, ``a`` and ``b`` the same word, an unknown method); it never raises on input.
     """
 
     def __init__(self, vectors: Vectors, topn: int = 5):
@@ -191,13 +198,16 @@ class AnalogyProbe:
         self.topn = topn
 
     def answer(self, a: str, b: str, c: str, method: str = "3cosadd") -> pd.DataFrame | str:
-        words = [w.strip().lower() for w in (a, b, c)]
-        if not all(words):
-            return "Fill in all three words: a is to b as c is to ?"
         try:
+            words = [as_text(name, w).lower() for name, w in (("a", a), ("b", b), ("c", c))]
+            if not all(words):
+                return "Fill in all three words: a is to b as c is to ?"
+            if words[0] == words[1]:
+                # b − a = 0: the "analogy" would only list the neighbours of c.
+                return f"a and b are both {words[0]!r}, so there is no relation to carry over: give two different words."
             pairs = solve_analogy(self.vectors, *words, method=method, topn=self.topn)
-        except (ValueError, UnknownWordError) as err:
-            return str(err)
+        except MESSAGE_ERRORS as err:
+            return message(err)
         return pd.DataFrame(pairs, columns=["answer", "score"]).round(3)
 
     def widget(self, a: str = "man", b: str = "king", c: str = "woman"):

@@ -16,8 +16,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..errors import UnknownWordError
+from .. import checks
 from ..vectors import Vectors
+from .live import MESSAGE_ERRORS, as_text, message
 
 __all__ = ["AxisProbe", "axis_chart", "axis_table", "project", "semantic_axis"]
 
@@ -25,35 +26,45 @@ Pole = str | Sequence[str]
 
 
 def _words(pole: Pole, name: str) -> list[str]:
-    words = [pole] if isinstance(pole, str) else list(pole)
-    words = [w.strip().lower() for w in words if w.strip()]
+    words = [pole] if isinstance(pole, str) else checks.strings(f"{name} pole", pole, allow_empty_strings=True)
+    words = list(dict.fromkeys(w.strip().lower() for w in words if w.strip()))
     if not words:
         raise ValueError(f"{name} pole is empty: give at least one word")
     return words
 
 
+def _check_vectors(vectors) -> None:
+    if not isinstance(vectors, Vectors):
+        raise TypeError(f"vectors must be an embedkit.Vectors, got {checks.describe(vectors)}")
+
+
 def semantic_axis(vectors: Vectors, positive: Pole, negative: Pole) -> np.ndarray:
     """Unit direction from the ``negative`` pole to the ``positive`` pole, shape ``(dim,)``, float32.
 
-    Each pole is a word or a list of words; a pole's point is the mean of its words' unit vectors.
+    Each pole is a word or a list of words (lower-cased, repeats counted once); a pole's point is the mean
+    of its words' unit vectors.
     """
+    _check_vectors(vectors)
     pos, neg = _words(positive, "positive"), _words(negative, "negative")
     if set(pos) & set(neg):
         raise ValueError(f"a word cannot be on both poles: {sorted(set(pos) & set(neg))}")
     unit = vectors.unit
     direction = unit[[vectors.row(w) for w in pos]].mean(axis=0) - unit[[vectors.row(w) for w in neg]].mean(axis=0)
     norm = np.linalg.norm(direction)
-    if norm == 0:
+    if not norm > 1e-6:  # float32 means of the same words can differ in the last bit
         raise ValueError("the two poles have the same mean vector, so there is no direction between them")
     return (direction / norm).astype(np.float32)
 
 
 def project(vectors: Vectors, axis: np.ndarray, words: Sequence[str]) -> np.ndarray:
     """Cosine of each word's vector with ``axis``: shape ``(len(words),)``, in [-1, 1]."""
-    axis = np.asarray(axis, dtype=np.float32)
-    if axis.shape != (vectors.dim,):
-        raise ValueError(f"axis must have shape ({vectors.dim},), got {axis.shape}")
-    axis = axis / np.linalg.norm(axis)
+    _check_vectors(vectors)
+    axis = checks.array("axis", axis, shape=(vectors.dim,), dtype=np.float32)
+    words = [words] if isinstance(words, str) else checks.strings("words", words)
+    norm = np.linalg.norm(axis)
+    if not norm > 0:
+        raise ValueError("axis is the zero vector, so it has no direction to project on")
+    axis = axis / norm
     return vectors.unit[[vectors.row(w) for w in words]] @ axis
 
 
@@ -70,9 +81,13 @@ def axis_table(
 
     Columns: ``axis``, ``group``, ``word``, ``score`` (cosine with the axis, positive towards the first pole).
     """
-    if not axes:
-        raise ValueError("give at least one axis: name -> (positive pole, negative pole)")
-    groups = {"words": list(words)} if not isinstance(words, Mapping) else {k: list(v) for k, v in words.items()}
+    if not isinstance(axes, Mapping) or not axes:
+        raise ValueError(f"give at least one axis: name -> (positive pole, negative pole), got {checks.describe(axes)}")
+    for name, poles in axes.items():
+        if isinstance(poles, (str, bytes)) or not isinstance(poles, Sequence) or len(poles) != 2:
+            raise ValueError(f"axis {name!r} must be a (positive pole, negative pole) pair, got {poles!r}")
+    groups = ({"words": checks.strings("words", words)} if not isinstance(words, Mapping)
+              else {k: checks.strings(f"words[{k!r}]", v) for k, v in words.items()})
     if not any(groups.values()):
         raise ValueError("give at least one word to place on the axes")
     rows = []
@@ -113,26 +128,31 @@ class AxisProbe:
     """Live face: two poles and a list of words; the words sorted along the axis between the poles.
 
     ``answer(positive, negative, words)`` is the callback (comma-separated strings or lists): a table
-    (word, score) sorted from the first pole to the second, or a message (unknown word, …) as a string.
+    (word, score) sorted from the first pole to the second, or a message (an empty box, an unknown word, a
+    word on both poles, …) as a string; it never raises on input.
     """
 
     def __init__(self, vectors: Vectors):
         self.vectors = vectors
 
     @staticmethod
-    def _split(text: str | Sequence[str]) -> list[str]:
-        items = text.replace("\n", ",").split(",") if isinstance(text, str) else list(text)
-        return [w.strip().lower() for w in items if w.strip()]
+    def _split(text: str | Sequence[str] | None, name: str = "words") -> list[str]:
+        """Comma- or line-separated words (or a list of them), stripped, lower-cased, each once."""
+        if text is None or isinstance(text, str):
+            items = as_text(name, text).replace("\n", ",").split(",")
+        else:
+            items = checks.strings(name, text, allow_empty_strings=True)
+        return list(dict.fromkeys(w.strip().lower() for w in items if w.strip()))
 
     def answer(self, positive: str | Sequence[str], negative: str | Sequence[str], words: str | Sequence[str]) -> pd.DataFrame | str:
         try:
-            direction = semantic_axis(self.vectors, self._split(positive), self._split(negative))
+            direction = semantic_axis(self.vectors, self._split(positive, "pole +"), self._split(negative, "pole −"))
             chosen = self._split(words)
             if not chosen:
                 return "List some words to place on the axis."
             scores = project(self.vectors, direction, chosen)
-        except (ValueError, UnknownWordError) as err:
-            return str(err)
+        except MESSAGE_ERRORS as err:
+            return message(err)
         table = pd.DataFrame({"word": chosen, "score": scores.astype(float)})
         return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True).round(3)
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from ..errors import UnknownWordError
+from .. import checks
 from ..vectors import Vectors
-from .live import text_probe
+from .live import MESSAGE_ERRORS, as_text, message, text_probe
 
 
 def neighbours_table(vectors: Vectors, words: Sequence[str], topn: int = 10) -> pd.DataFrame:
@@ -17,8 +17,8 @@ def neighbours_table(vectors: Vectors, words: Sequence[str], topn: int = 10) -> 
 
     Columns: ``word``, ``rank`` (1 = nearest), ``neighbour``, ``similarity`` (cosine).
     """
-    if not words:
-        raise ValueError("give at least one word to probe")
+    words = checks.strings("words", words, allow_empty=False)
+    topn = checks.integer("topn", topn, minimum=1)
     rows = [
         {"word": w, "rank": r, "neighbour": n, "similarity": s}
         for w in words
@@ -57,7 +57,7 @@ class NeighboursProbe:
     """Live face: a text box and the neighbours of whatever word is typed in it.
 
     ``answer(word)`` is the callback, a plain function: it returns a table of neighbours, or a message
-    (unknown word, with suggestions) as a string.
+    (nothing typed, unknown word with suggestions, not text at all) as a string; it never raises on input.
     """
 
     def __init__(self, vectors: Vectors, topn: int = 10):
@@ -65,13 +65,13 @@ class NeighboursProbe:
         self.topn = topn
 
     def answer(self, word: str) -> pd.DataFrame | str:
-        word = word.strip().lower()
-        if not word:
-            return "Type a word."
         try:
+            word = as_text("word", word).lower()
+            if not word:
+                return "Type a word."
             pairs = self.vectors.most_similar(word, topn=self.topn)
-        except UnknownWordError as err:
-            return str(err)
+        except MESSAGE_ERRORS as err:
+            return message(err)
         return pd.DataFrame(pairs, columns=["neighbour", "similarity"]).round(3)
 
     def widget(self, start: str = "frog"):

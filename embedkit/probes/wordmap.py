@@ -15,8 +15,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..errors import UnknownWordError
+from .. import checks
 from ..vectors import Vectors
+from .live import MESSAGE_ERRORS, as_text, message
 
 __all__ = ["WordMapProbe", "pca", "word_map", "word_map_chart"]
 
@@ -28,11 +29,10 @@ def pca(matrix: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarr
     centred first. Signs follow scikit-learn's convention (in each component, the coordinate of largest
     magnitude is positive), so that a map does not flip between runs.
     """
-    x = np.asarray(matrix, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 2:
+    x = checks.array("matrix", matrix, ndim=2)
+    if x.shape[0] < 2:
         raise ValueError(f"PCA needs a 2-D matrix with at least two rows, got shape {x.shape}")
-    if not 1 <= n_components <= min(x.shape):
-        raise ValueError(f"n_components must be between 1 and {min(x.shape)}, got {n_components}")
+    n_components = checks.integer("n_components", n_components, minimum=1, maximum=min(x.shape))
     x = x - x.mean(axis=0)
     u, s, vt = np.linalg.svd(x, full_matrices=False)
     signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
@@ -54,13 +54,18 @@ def word_map(vectors: Vectors, groups: Mapping[str, Sequence[str]]) -> pd.DataFr
     Returns a DataFrame with columns ``word``, ``group``, ``x``, ``y``; ``table.attrs["explained"]`` holds
     the share of the words' variance along each of the two axes.
     """
-    pairs = [(g, w.strip().lower()) for g, words in groups.items() for w in words if w.strip()]
+    if not isinstance(vectors, Vectors):
+        raise TypeError(f"vectors must be an embedkit.Vectors, got {checks.describe(vectors)}")
+    checks.mapping("groups", groups)
+    pairs = [(g, w.strip().lower()) for g, words in groups.items()
+             for w in checks.strings(f"groups[{g!r}]", words, allow_empty_strings=True) if w.strip()]
     if len(pairs) < 3:
         raise ValueError(f"a map needs at least three words, got {len(pairs)}")
     seen: dict[str, str] = {}
     for g, w in pairs:
         if w in seen:
-            raise ValueError(f"{w!r} is in two groups ({seen[w]!r} and {g!r}); put each word in one group")
+            where = f"twice in group {g!r}" if seen[w] == g else f"in two groups ({seen[w]!r} and {g!r})"
+            raise ValueError(f"{w!r} is {where}; put each word on the map once")
         seen[w] = g
     words = [w for _, w in pairs]
     coords, _, ratio = pca(vectors.unit[[vectors.row(w) for w in words]], 2)
@@ -93,7 +98,8 @@ def word_map_chart(table: pd.DataFrame, title: str | None = None) -> alt.Chart:
 class WordMapProbe:
     """Live face: type groups of words (one group a line, ``name: word, word, …``), see their map.
 
-    ``answer(text)`` is the callback: the map's table, or a message (unknown word, …) as a string.
+    ``answer(text)`` is the callback: the map's table, or a message (nothing typed, an unknown word, a word
+    given twice, fewer than three words, …) as a string; it never raises on input.
     """
 
     def __init__(self, vectors: Vectors):
@@ -101,18 +107,25 @@ class WordMapProbe:
 
     @staticmethod
     def parse(text: str) -> dict[str, list[str]]:
-        """``"animals: cat, dog\\nfruit: apple, pear"`` → ``{"animals": ["cat", "dog"], "fruit": [...]}``."""
+        """``"animals: cat, dog\\nfruit: apple, pear"`` → ``{"animals": ["cat", "dog"], "fruit": [...]}``.
+
+        A line without a colon is a group of its own (``"group 2"``); two lines with one name are one group.
+        """
         groups: dict[str, list[str]] = {}
-        for n, line in enumerate(l for l in text.splitlines() if l.strip()):
+        for n, line in enumerate(l for l in as_text("text", text).splitlines() if l.strip()):
             name, _, words = line.partition(":") if ":" in line else (f"group {n + 1}", "", line)
-            groups[name.strip()] = [w.strip().lower() for w in words.split(",") if w.strip()]
+            name = name.strip() or f"group {n + 1}"
+            groups.setdefault(name, []).extend(w.strip().lower() for w in words.split(",") if w.strip())
         return groups
 
     def answer(self, text: str) -> pd.DataFrame | str:
         try:
-            return word_map(self.vectors, self.parse(text))
-        except (ValueError, UnknownWordError) as err:
-            return str(err)
+            groups = self.parse(text)
+            if not groups:
+                return "Type groups of words, one group a line: name: word, word, …"
+            return word_map(self.vectors, groups)
+        except MESSAGE_ERRORS as err:
+            return message(err)
 
     def widget(self, text: str = "animals: cat, dog, horse, cow, sheep\nvehicles: car, truck, bus, train, bicycle\n"
                                  "fruit: apple, banana, cherry, grape, pear"):

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import checks
+
 __all__ = ["Best3CosAdd", "best_3cosadd"]
 
 _NEG = float("-inf")
@@ -74,13 +76,15 @@ def best_3cosadd(
         is exact whenever it is within the tie tolerance of the best; otherwise it is a lower value
         (possibly ``-inf``) and only says "no near tie". A question with no candidate gets ``-inf``.
     """
-    for name, value in (("head", head), ("block", block), ("query_batch", query_batch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if unit.ndim != 2:
-        raise ValueError(f"unit must be a (words, dim) matrix, got shape {tuple(unit.shape)}")
+    head, block, query_batch = (checks.integer(name, value, minimum=1) for name, value in
+                                (("head", head), ("block", block), ("query_batch", query_batch)))
+    tie_tolerance = checks.real("tie_tolerance", tie_tolerance, minimum=0)
+    checks.tensor("unit", unit, ndim=2, floating=True)  # finite: it comes from Vectors.unit, checked there
     n, dim = unit.shape
-    abc = np.asarray(abc, dtype=np.int64)
+    abc = checks.array("abc", abc, dtype=None)
+    if abc.dtype.kind not in "iu":
+        raise TypeError(f"abc must hold integer row numbers, got dtype {abc.dtype}")
+    abc = abc.astype(np.int64, copy=False)
     if abc.ndim != 2 or abc.shape[1] != 3:
         raise ValueError(f"abc must be (questions, 3) rows of a, b, c, got shape {abc.shape}")
     if abc.size and (abc.min() < 0 or abc.max() >= n):

@@ -34,12 +34,15 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .. import checks
 from ..data import Analogy, WordPair
 from ..vectors import Vectors
+from .analogy_scores import COSMUL_EPSILON, METHODS, cosmul
 from .analogy_search import best_3cosadd
 
 __all__ = [
     "AnalogyScores",
+    "COSMUL_EPSILON",
     "PairScores",
     "SectionScore",
     "METHODS",
@@ -49,9 +52,6 @@ __all__ = [
     "standard_scores",
 ]
 
-METHODS = ("3cosadd", "3cosmul")
-"""Analogy methods: ``"3cosadd"`` (vector offset, Mikolov et al. 2013) and ``"3cosmul"`` (Levy & Goldberg 2014)."""
-
 SEMANTIC_SECTIONS = (
     "capital-common-countries",
     "capital-world",
@@ -60,9 +60,6 @@ SEMANTIC_SECTIONS = (
     "family",
 )
 """The five semantic sections of the Google set; the other nine (``gram1-…`` to ``gram9-…``) are syntactic."""
-
-COSMUL_EPSILON = 1e-6
-"""Added to the denominator of 3CosMul, as gensim's ``most_similar_cosmul`` does (Levy & Goldberg used 0.001)."""
 
 TIE_TOLERANCE = 1e-5
 """Candidates closer than this (relative to the score) are re-ranked per question in exact arithmetic."""
@@ -79,10 +76,15 @@ def _check_vectors(vectors) -> None:
 
 
 def _check_restrict_vocab(restrict_vocab, n_words: int) -> int:
-    """The number of rows that count as known: ``restrict_vocab``, or every row if the model has fewer."""
-    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 1:
-        raise ValueError(f"restrict_vocab must be a positive integer (how many of the most frequent words count), got {restrict_vocab!r}")
-    return min(int(restrict_vocab), n_words)
+    """The number of rows that count as known: ``restrict_vocab``, or every row if the model has fewer
+    (as in gensim, so that one call evaluates models of any size)."""
+    return min(checks.integer("restrict_vocab", restrict_vocab, minimum=1), n_words)
+
+
+def _check_flag(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {checks.describe(value)}")
+    return bool(value)
 
 
 def _known(vectors: Vectors, stop: int, case_insensitive: bool) -> dict[str, int]:
@@ -138,16 +140,20 @@ def _as_pairs(pairs) -> list[tuple[str, str, float]]:
         if pairs not in loaders:
             raise ValueError(f"pairs must be word pairs or one of {sorted(loaders)}, got {pairs!r}")
         pairs = loaders[pairs]()
+    if isinstance(pairs, (bytes, Mapping)) or not isinstance(pairs, Iterable):
+        raise TypeError(f"pairs must be word pairs (a list of WordPair or (a, b, score) triples), got {checks.describe(pairs)}")
     out = []
-    for item in pairs:
+    for i, item in enumerate(pairs):
         if isinstance(item, WordPair):
-            out.append((item.a, item.b, float(item.score)))
+            a, b, score = item.a, item.b, item.score
         else:
             try:
                 a, b, score = item
-                out.append((str(a), str(b), float(score)))
             except (TypeError, ValueError):
                 raise ValueError(f"each pair must be a WordPair or an (a, b, score) triple, got {item!r}") from None
+        # A NaN score would make every correlation NaN; an infinite one would dominate the ranks.
+        out.append((checks.text(f"pairs[{i}] first word", a), checks.text(f"pairs[{i}] second word", b),
+                    checks.real(f"pairs[{i}] score", score)))
     if not out:
         raise ValueError("pairs is empty: give at least two word pairs with human scores")
     return out
@@ -179,6 +185,7 @@ def evaluate_word_pairs(
     _check_vectors(vectors)
     triples = _as_pairs(pairs)
     stop = _check_restrict_vocab(restrict_vocab, len(vectors))
+    case_insensitive = _check_flag("case_insensitive", case_insensitive)
     known = _known(vectors, stop, case_insensitive)
     fold = str.upper if case_insensitive else str
     rows, gold = [], []
@@ -357,12 +364,22 @@ def _as_questions(sections) -> tuple[list[str], list[Analogy]]:
 
 def _as_analogy(q, section: str) -> Analogy:
     if isinstance(q, Analogy):
-        return q if q.section == section or section == "analogies" else Analogy(section, q.a, q.b, q.c, q.d)
-    try:
-        a, b, c, d = q
-    except (TypeError, ValueError):
-        raise ValueError(f"an analogy is an Analogy or four words (a, b, c, d), got {q!r}") from None
-    return Analogy(section, str(a), str(b), str(c), str(d))
+        words = (q.a, q.b, q.c, q.d)
+    elif isinstance(q, (str, bytes)):  # "abcd" would unpack into four one-letter words
+        raise TypeError(f"an analogy is an Analogy or four words (a, b, c, d), got a single string {q!r}")
+    else:
+        try:
+            words = tuple(q)
+        except TypeError:
+            raise TypeError(f"an analogy is an Analogy or four words (a, b, c, d), got {checks.describe(q)}") from None
+        if len(words) != 4:
+            raise ValueError(f"an analogy is an Analogy or four words (a, b, c, d), got {len(words)} words: {q!r}")
+    for name, w in zip("abcd", words):
+        if not isinstance(w, str) or not w:
+            raise TypeError(f"analogy word {name} must be a non-empty string, got {checks.describe(w)} in {q!r}")
+    if isinstance(q, Analogy) and (q.section == section or section == "analogies"):
+        return q
+    return Analogy(section, *words)
 
 
 def evaluate_analogies(
@@ -403,10 +420,9 @@ def evaluate_analogies(
     import torch
 
     _check_vectors(vectors)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    method = checks.choice("method", method, METHODS)
+    batch_size = checks.integer("batch_size", batch_size, minimum=1)
+    case_insensitive = _check_flag("case_insensitive", case_insensitive)
     names, questions = _as_questions(sections)
     stop = _check_restrict_vocab(restrict_vocab, len(vectors))
     known = _known(vectors, stop, case_insensitive)
@@ -477,16 +493,11 @@ def _batched_candidates(unit, abc: np.ndarray, method: str, batch_size: int) -> 
             query = query / query.norm(dim=1, keepdim=True).clamp_min(1e-30)
             torch.mm(query, unit.T, out=s)
         else:
-            # Levy & Goldberg's 3CosMul with cosines shifted to [0, 1]: s_b * s_c / (s_a + eps).
+            # Levy & Goldberg's 3CosMul, in place in two buffers: the a cosines reuse the c buffer.
             t = extra[:m]
             torch.mm(ub, unit.T, out=s)
-            s.add_(1.0).mul_(0.5)
             torch.mm(uc, unit.T, out=t)
-            t.add_(1.0).mul_(0.5)
-            s.mul_(t)
-            torch.mm(ua, unit.T, out=t)
-            t.add_(1.0).mul_(0.5).add_(COSMUL_EPSILON)
-            s.div_(t)
+            cosmul(lambda: torch.mm(ua, unit.T, out=t), s, t, inplace=True)
         s.scatter_(1, sel, float("-inf"))  # the question's own words cannot answer it
         values, found = torch.topk(s, k, dim=1)
         out_scores[start : start + m] = values.numpy()
@@ -557,9 +568,9 @@ class _ExactRanker:
             scores = np.dot(self.matrix, mean) / self.norms
             exclude = [b, c, a]
         else:
-            pos = [(1 + np.dot(self.matrix, self._unit(r)) / self.norms) / 2 for r in (b, c)]
-            neg = [(1 + np.dot(self.matrix, self._unit(a)) / self.norms) / 2]
-            scores = np.prod(pos, axis=0) / (np.prod(neg, axis=0) + COSMUL_EPSILON)
+            # gensim's most_similar_cosmul: cosines as dot(vectors, unit) / norms, then the shifted ratio.
+            cos_a, cos_b, cos_c = (np.dot(self.matrix, self._unit(r)) / self.norms for r in (a, b, c))
+            scores = cosmul(cos_a, cos_b, cos_c)
             exclude = sorted({a, b, c})
         order = _argsort_top(scores, 5 + len(exclude))
         return [r for r in order if r not in exclude][:5]
