@@ -27,7 +27,7 @@ def small_vectors():
     from embedkit import Vectors
 
     rng = np.random.default_rng(0)
-    return Vectors(["king", "queen", "man", "woman", "cat", "mat"], rng.normal(size=(6, 8)))
+    return Vectors(rng.normal(size=(6, 8)), ["king", "queen", "man", "woman", "cat", "mat"])
 
 
 def case(id_, call, exc, fragment):
@@ -143,6 +143,8 @@ def _tokens_lm(**kw):
 
 
 TRAINERS = [
+    case("FastText query that is neither word nor vector", lambda: _fasttext().most_similar(42), TypeError, "positive"),
+    case("small vectors: topn as bool", lambda: small_vectors().most_similar("king", topn=True), TypeError, "topn must be an integer"),
     case("word2vec alpha inf", lambda: _w2v(alpha=inf), ValueError,
          "alpha (the starting learning rate) must be a finite number > 0, got inf"),
     case("word2vec alpha 0", lambda: _w2v(alpha=0), ValueError, "alpha (the starting learning rate) must be a finite number > 0, got 0"),

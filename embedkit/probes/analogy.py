@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import checks
 from ..vectors import Vectors
+from .widget_output import show as show_in
 from ..words.analogy_scores import METHODS, cosmul
 from .live import MESSAGE_ERRORS, as_text, message, text_probe
 
@@ -213,16 +214,13 @@ class AnalogyProbe:
     def widget(self, a: str = "man", b: str = "king", c: str = "woman"):
         """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
         import ipywidgets as w
-        from IPython.display import display
 
         boxes = [w.Text(value=v, layout=w.Layout(width="120px"), continuous_update=False) for v in (a, b, c)]
         method = w.Dropdown(options=list(METHODS), value="3cosadd", layout=w.Layout(width="110px"))
         out = w.Output()
 
         def show(_=None):
-            out.clear_output()
-            with out:
-                display(self.answer(*(box.value for box in boxes), method=method.value))
+            show_in(out, self.answer(*(box.value for box in boxes), method=method.value))
 
         for control in (*boxes, method):
             control.observe(show, names="value")

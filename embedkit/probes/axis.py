@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import checks
 from ..vectors import Vectors
+from .widget_output import show as show_in
 from .live import MESSAGE_ERRORS, as_text, message
 
 __all__ = ["AxisProbe", "axis_chart", "axis_table", "project", "semantic_axis"]
@@ -160,7 +161,6 @@ class AxisProbe:
                words: str = "nurse, engineer, doctor, receptionist, programmer, librarian, surgeon, dancer"):
         """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
         import ipywidgets as w
-        from IPython.display import display
 
         pos = w.Text(value=positive, description="pole +", continuous_update=False, layout=w.Layout(width="420px"))
         neg = w.Text(value=negative, description="pole −", continuous_update=False, layout=w.Layout(width="420px"))
@@ -168,9 +168,7 @@ class AxisProbe:
         out = w.Output()
 
         def show(_=None):
-            out.clear_output()
-            with out:
-                display(self.answer(pos.value, neg.value, box.value))
+            show_in(out, self.answer(pos.value, neg.value, box.value))
 
         for control in (pos, neg, box):
             control.observe(show, names="value")

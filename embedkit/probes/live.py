@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import checks
+from .widget_output import show as show_in
 
 MESSAGE_ERRORS = (KeyError, ValueError, TypeError)
 """What a probe's callback turns into a message instead of raising (unknown words are ``KeyError``\\ s)."""
@@ -35,16 +36,13 @@ def text_probe(answer: Callable[[str], object], start: str, description: str, wi
     shows it too.
     """
     import ipywidgets as w
-    from IPython.display import display
 
     layout = w.Layout(width=width) if width else w.Layout()
     box = w.Text(value=start, description=description, continuous_update=False, layout=layout)
     out = w.Output()
 
     def show(_=None):
-        out.clear_output()
-        with out:
-            display(answer(box.value))
+        show_in(out, answer(box.value))
 
     box.observe(show, names="value")
     show()

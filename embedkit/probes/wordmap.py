@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import checks
 from ..vectors import Vectors
+from .widget_output import show as show_in
 from .live import MESSAGE_ERRORS, as_text, message
 
 __all__ = ["WordMapProbe", "pca", "word_map", "word_map_chart"]
@@ -131,16 +132,13 @@ class WordMapProbe:
                                  "fruit: apple, banana, cherry, grape, pear"):
         """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
         import ipywidgets as w
-        from IPython.display import display
 
         box = w.Textarea(value=text, continuous_update=False, layout=w.Layout(width="520px", height="90px"))
         out = w.Output()
 
         def show(_=None):
-            out.clear_output()
-            with out:
-                result = self.answer(box.value)
-                display(word_map_chart(result) if isinstance(result, pd.DataFrame) else result)
+            result = self.answer(box.value)
+            show_in(out, word_map_chart(result) if isinstance(result, pd.DataFrame) else result)
 
         box.observe(show, names="value")
         show()

@@ -122,8 +122,7 @@ class FastTextVectors(Vectors):
 
     def most_similar(self, positive=(), negative=(), topn: int = 10, restrict_vocab: int | None = None):
         """As :meth:`Vectors.most_similar`, and unseen words are welcome (they are embedded by n-grams)."""
-        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive)
-        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative)
+        positive, negative = self._terms("positive", positive), self._terms("negative", negative)
         positive = [self.vector(w) if isinstance(w, str) and w not in self.index else w for w in positive]
         negative = [self.vector(w) if isinstance(w, str) and w not in self.index else w for w in negative]
         return super().most_similar(positive, negative, topn=topn, restrict_vocab=restrict_vocab)
