@@ -81,14 +81,22 @@ def _plain_numpy_scalars() -> None:
     plain.for_type(np.bool_, lambda x, p, cycle: p.text(repr(bool(x))))
 
 
+CHROME = "#888"
+"""The colour of the charts' axes, legends and titles (and of text marks meant to read like them). No single
+colour reads at 4.5:1 on both a white and a dark page, so the book's stylesheet (``_static/embedkit-book.css``)
+redraws text in this colour with the theme's muted text colour, in light and in dark mode; elsewhere (JupyterLab)
+this mid grey is legible on either background."""
+
+
 def _theme() -> alt.theme.ThemeConfig:
+    g = CHROME
     return {
         "config": {
             "background": "transparent",
             "view": {"stroke": "transparent"},
-            "axis": {"labelColor": "#888", "titleColor": "#888", "gridColor": "#8884", "domainColor": "#888", "tickColor": "#888"},
-            "legend": {"labelColor": "#888", "titleColor": "#888"},
-            "title": {"color": "#888"},
-            "header": {"labelColor": "#888", "titleColor": "#888"},
+            "axis": {"labelColor": g, "titleColor": g, "gridColor": g + "4", "domainColor": g, "tickColor": g},
+            "legend": {"labelColor": g, "titleColor": g},
+            "title": {"color": g, "subtitleColor": g},
+            "header": {"labelColor": g, "titleColor": g},
         }
     }

@@ -30,3 +30,19 @@ def test_book_renderer_embeds_spec_with_the_pages_vega(monkeypatch):
     assert 'class="embedkit-chart"' in html and "window.vegaEmbed(" in html
     assert "cdn" not in html.lower()  # nothing fetched from outside the book
     alt.renderers.enable("default")
+
+
+def test_the_books_stylesheet_redraws_the_chart_chrome_colour():
+    """Axis, legend and title text is drawn in charts.CHROME; the book's CSS must restyle exactly that colour
+    (and Vega's roles for axes, legends and titles) with the theme's text colour, or dark mode loses it."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[1] / "_static" / "embedkit-book.css").read_text()
+    config = charts._theme()["config"]
+    colours = {config["axis"]["labelColor"], config["axis"]["titleColor"], config["legend"]["labelColor"],
+               config["title"]["color"], config["header"]["labelColor"]}
+    assert colours == {charts.CHROME}
+    assert f'.embedkit-chart svg text[fill="{charts.CHROME}"]' in css
+    for role in ("axis-label", "axis-title", "legend-label", "legend-title", "title-text"):
+        assert f".embedkit-chart svg .role-{role} text" in css
+    assert "fill: var(--pst-color-text-muted)" in css
