@@ -63,7 +63,7 @@ def imported_modules(source: str) -> set[str]:
 
 
 def third_party(modules: set[str]) -> set[str]:
-    local = {"embedkit", "benchmarks", "conftest"}
+    local = {"embedkit", "benchmarks", "conftest", "glue_records"}  # glue_records: the book's own Sphinx extension (_ext/)
     return {m for m in modules if m not in sys.stdlib_module_names and m not in local}
 
 
