@@ -265,6 +265,9 @@ def check_references(page_name: str, markdown: str, bundles: dict[str, dict], pa
     problems = []
     for other, key, fmt, role in used_keys(markdown):
         if other is not None:
+            if role == "text" and fmt is None:  # myst-nb reads the whole text as a local key otherwise
+                problems.append(Problem(page_name, key, f"is read from {other} by {{glue:text}} without a format "
+                                                        "spec; cross-page text needs one, e.g. other.md::key:d"))
             if key not in load_record(page_dir / other):
                 problems.append(Problem(page_name, key, f"is read from {other}, which records no such key"))
             continue

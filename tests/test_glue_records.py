@@ -243,3 +243,10 @@ def test_visible_only_run_fails_when_visible_code_needs_a_hidden_cell(tmp_path):
     assert run_page(page, "--visible-only").returncode != 0
     page.write_text(page.read_text().replace("\nmath.sqrt(2)", "\nimport math\nmath.sqrt(2)"))
     assert run_page(page, "--visible-only").returncode == 0
+
+
+def test_cross_page_text_needs_a_format_spec(tmp_path):
+    gr.write_record(tmp_path / "other.md", "other.md", {"n": {"kind": "exact", "value": 18}})
+    bad = gr.check_references("page.md", "{glue:text}`other.md::n`", {}, tmp_path)
+    good = gr.check_references("page.md", "{glue:text}`other.md::n:d`", {}, tmp_path)
+    assert len(bad) == 1 and "format spec" in str(bad[0]) and good == []
