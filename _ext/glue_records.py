@@ -337,7 +337,8 @@ def setup(app):
 # -- the book's own figures (book/checks.md) -------------------------------------------------------------------
 
 
-def _toc_pages(root: Path) -> list[Path]:
+def toc_pages(root: Path) -> list[Path]:
+    """Every page of ``root/_toc.yml``, in reading order."""
     names = re.findall(r"(?:root|file):\s*(\S+)", (root / "_toc.yml").read_text(encoding="utf-8"))
     return [root / f"{n}.md" for n in names]
 
@@ -360,7 +361,7 @@ def hidden_asserts(source: str) -> int:
 
 def book_summary(root: Path) -> dict[str, int]:
     """Counts over every page of the book: pages, pages with a record, recorded values by kind, hidden asserts."""
-    pages = _toc_pages(root)
+    pages = toc_pages(root)
     summary = {"pages": len(pages), "recorded_pages": 0, "values": 0, "hidden_asserts": 0}
     summary.update({kind: 0 for kind in KINDS})
     for page in pages:

@@ -1,1 +1,1 @@
-"""Speed and memory of `embedkit` against peer libraries, measured in the same run (DESIGN.md §7)."""
+"""Speed and memory of `embedkit` against peer libraries, measured in the same run."""

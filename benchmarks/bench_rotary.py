@@ -2,7 +2,7 @@
 
 Peers timed in the same run: Hugging Face's eager ``apply_rotary_pos_emb`` (Llama) with its cos/sin already
 computed, and a plain ``copy_`` of q and k into preallocated tensors: the floor for anything that reads q and
-k once and writes them once. Targets (DESIGN.md §7): at least 4× faster than HF eager and within 3× of the
+k once and writes them once. Targets: at least 4× faster than HF eager and within 3× of the
 copy. Ours is timed three ways: allocating a new output (like HF), writing into a preallocated ``out=``
 (like the copy), and in place.
 """

@@ -1,6 +1,6 @@
 """Skip-gram training: embedkit's batched PyTorch trainer against gensim's Word2Vec, same corpus and settings.
 
-DESIGN.md §7 asks for at least half of gensim's words per second at equal quality (WordSim-353 Spearman
+The target is at least half of gensim's words per second at equal quality (WordSim-353 Spearman
 within 0.02). The quality clause is there so that speed is not bought with worse vectors, so it is checked
 one-sided: ours may score higher than gensim's, not more than 0.02 lower. Both models train on the State of
 the Union addresses (≈2.0M words) with the same settings; words per second counts corpus words × epochs

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -57,9 +56,7 @@ def page_name(page: Path) -> str:
 
 def toc_pages() -> list[Path]:
     """Every page of ``_toc.yml`` that has code cells, in reading order."""
-    names = re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text())
-    pages = [ROOT / f"{n}.md" for n in names]
-    return [p for p in pages if "```{code-cell}" in p.read_text()]
+    return [p for p in glue_records.toc_pages(ROOT) if "```{code-cell}" in p.read_text()]
 
 
 def visible_cells_only(nb):

@@ -24,6 +24,34 @@ def toc_pages() -> list[str]:
     return re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text())
 
 
+PAGE_FRONT_MATTER = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+"""
+"""The front matter every executed MyST page needs (without ``jupytext`` a page is silently not run)."""
+
+
+def throwaway_book(tmp: Path, page: str, *, extensions: tuple[str, ...], timeout: int = 60) -> Path:
+    """A one-page book in ``tmp`` with the real execution and parse settings of _config.yml and the named
+    extensions from ``_ext/``, for proving what the build does with one page."""
+    import yaml
+
+    ours = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config = {
+        "title": "throwaway",
+        "only_build_toc_files": True,
+        "execute": {**ours["execute"], "timeout": timeout},
+        "parse": ours["parse"],
+        "sphinx": {"local_extensions": {name: str(ROOT / "_ext") for name in extensions}},
+    }
+    (tmp / "_config.yml").write_text(yaml.safe_dump(config))
+    (tmp / "_toc.yml").write_text("format: jb-book\nroot: index\n")
+    (tmp / "index.md").write_text(page)
+    return tmp
+
+
 def build_book(source: Path, *, all_files: bool = True, timeout: int = 3000) -> subprocess.CompletedProcess:
     """Run the README's build (`jupyter-book build --all -W --keep-going`) on ``source``."""
     env = {**os.environ, "EMBEDKIT_BOOK": "1"}

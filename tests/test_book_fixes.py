@@ -10,9 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import ROOT, build_book
+from conftest import PAGE_FRONT_MATTER, ROOT, build_book, throwaway_book
 
 sys.path.insert(0, str(ROOT / "_ext"))
 from book_fixes import exception_message  # noqa: E402
@@ -57,12 +56,7 @@ def test_exception_message_is_the_exceptions_own_lines(traceback, message):
     assert exception_message(traceback) == message
 
 
-FRONT = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-"""
+FRONT = PAGE_FRONT_MATTER
 
 PAGE = FRONT + textwrap.dedent(
     """
@@ -90,18 +84,8 @@ PAGE = FRONT + textwrap.dedent(
 
 
 def make_book(tmp: Path, page: str) -> Path:
-    """A one-page book with the real execution settings and the book_fixes extension."""
-    ours = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config = {
-        "title": "throwaway",
-        "only_build_toc_files": True,
-        "execute": {**ours["execute"], "timeout": 120},
-        "parse": ours["parse"],
-        "sphinx": {"local_extensions": {"book_fixes": str(ROOT / "_ext")}},
-    }
-    (tmp / "_config.yml").write_text(yaml.safe_dump(config))
-    (tmp / "_toc.yml").write_text("format: jb-book\nroot: index\n")
-    (tmp / "index.md").write_text(page)
+    """A one-page book with the real execution settings, the book_fixes extension and the book's stylesheet."""
+    throwaway_book(tmp, page, extensions=("book_fixes",), timeout=120)
     (tmp / "_static").mkdir()
     shutil.copy(ROOT / "_static" / "embedkit-book.css", tmp / "_static")
     return tmp

@@ -12,14 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, build_book, toc_pages
+from conftest import PAGE_FRONT_MATTER, ROOT, build_book, throwaway_book, toc_pages
 
-FRONT = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-"""
+FRONT = PAGE_FRONT_MATTER
 
 GOOD = FRONT + textwrap.dedent(
     """
@@ -46,18 +41,8 @@ RECORD = json.dumps({"page": "index.md", "values": {"answer": {"kind": "exact", 
 
 
 def make_book(tmp: Path, page: str) -> Path:
-    """A one-page book whose execution and parse settings are copied from the real _config.yml."""
-    ours = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config = {
-        "title": "throwaway",
-        "only_build_toc_files": True,
-        "execute": {**ours["execute"], "timeout": 60},
-        "parse": ours["parse"],
-        "sphinx": {"local_extensions": {"glue_records": str(ROOT / "_ext")}},
-    }
-    (tmp / "_config.yml").write_text(yaml.safe_dump(config))
-    (tmp / "_toc.yml").write_text("format: jb-book\nroot: index\n")
-    (tmp / "index.md").write_text(page)
+    """A one-page book with our settings and the glue-record extension, and a record for its one value."""
+    throwaway_book(tmp, page, extensions=("glue_records",))
     (tmp / "index.record.json").write_text(RECORD)
     return tmp
 

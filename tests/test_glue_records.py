@@ -13,17 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import PAGE_FRONT_MATTER, ROOT
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import glue_records as gr  # noqa: E402
 
-FRONT = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-"""
+FRONT = PAGE_FRONT_MATTER
 
 PAGE = FRONT + textwrap.dedent(
     """
