@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 SPHINX_FLAGS ?= -W --keep-going
 
-.PHONY: book book-cached record zip test setup setup-test browser tools benchmarks clean
+.PHONY: book book-cached record zip test setup setup-test browser tools benchmarks lab clean
 .DEFAULT_GOAL := book
 
 $(BIN)/python:
@@ -57,6 +57,18 @@ record: setup
 zip:
 	cd _build && rm -f embeddings-in-llms-html.zip && $(abspath $(BIN))/python -m zipfile -c embeddings-in-llms-html.zip html
 	@echo "wrote _build/embeddings-in-llms-html.zip"
+
+# JupyterLab on this checkout, the live face of the book: every page opens as a notebook (jupytext), the probes'
+# widgets respond, and charts draw with no network (scripts/lab/startup.py). Lab state lives in .tools/lab/.
+# Stop it with Ctrl-C. Another port or options: make lab LAB_ARGS="--port 8899 --no-browser"
+LAB_ARGS ?=
+lab: setup
+	mkdir -p .tools/lab/ipython/profile_default/startup .tools/lab/settings
+	cp scripts/lab/startup.py .tools/lab/ipython/profile_default/startup/00-embedkit-lab.py
+	cp scripts/lab/overrides.json .tools/lab/settings/overrides.json
+	IPYTHONDIR=$(CURDIR)/.tools/lab/ipython $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.app_settings_dir="$(CURDIR)/.tools/lab/settings" $(if $(filter 0,$(shell id -u)),--allow-root) \
+		$(LAB_ARGS) intro.md
 
 test: setup-test
 	$(BIN)/python -m pytest

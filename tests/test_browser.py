@@ -5,6 +5,10 @@ Every page: loads with no console errors and no blocked request; every Altair ch
 with a control (drop-down or slider) changes when the control changes. A screenshot of each page is saved in
 test-artifacts/screenshots/ (light and dark mode for the intro).
 
+No control looks live and does nothing: every visible control of every page is operated and must change what
+the page shows; a live probe's cell shows its code, the note "Live in a notebook: …" and the probe's chart,
+never a saved widget (test-artifacts/controls.json counts the controls of each page).
+
 How the book reads, on every page at 1,400 px: no code block or output scrolls sideways (a DataFrame too wide
 to fit may scroll inside its own box); in dark mode every text of an output (charts, tables, widgets, the
 probes' HTML) has a contrast of at least 4.5:1 with what is behind it; the sidebar lists each chapter's own
@@ -135,16 +139,163 @@ def test_intro_chart_renders_and_responds_offline(browser, server):
         visit.close()
 
 
-def test_intro_widget_state_renders_offline(browser, server):
-    visit = PageVisit(browser, server, "intro.html")
-    try:
-        # The saved widget (text box + output) is rendered by the vendored widget manager.
-        visit.page.locator(".jupyter-widgets input[type=text], .widget-text input").first.wait_for(timeout=15_000)
-        value = visit.page.locator(".jupyter-widgets input[type=text], .widget-text input").first.input_value()
-        assert value == "frog"
-        assert not visit.blocked and not visit.errors, (visit.blocked, visit.errors)
-    finally:
-        visit.close()
+LIVE_NOTE = "Live in a notebook: run this cell in Binder or make lab to use the controls."
+"""embedkit.probes.live.NOTE as the page shows it (the backticks become a code span)."""
+
+
+def probe_pages(source: Path = ROOT) -> dict[str, int]:
+    """Pages of _toc.yml whose code calls a live probe (``….widget(``), with the number of such cells."""
+    import jupytext
+
+    found = {}
+    for page in toc_pages(source):
+        cells = [c for c in jupytext.read(source / f"{page}.md").cells
+                 if c.cell_type == "code" and ".widget(" in c.source and "remove-cell" not in c.metadata.get("tags", [])]
+        if cells:
+            found[f"{page}.html"] = len(cells)
+    return found
+
+
+def test_live_probe_cells_show_the_note_and_a_chart_not_dead_widgets(browser, server, book):
+    """Each live probe's cell shows its code, the one-line note and the probe's chart; no page carries a saved
+    widget (its controls would do nothing without a kernel), and no page has a Thebe button."""
+    pages = probe_pages(book[0])
+    assert "intro.html" in pages, pages
+    problems = []
+    for path in content_pages(book[1], book[0]):
+        visit = PageVisit(browser, server, path)
+        try:
+            page = visit.page
+            if page.locator(".jupyter-widgets, script[type='application/vnd.jupyter.widget-view+json']").count():
+                problems.append(f"{path}: a saved ipywidget")
+            if page.locator(".btn-launch-thebe, [onclick*='initThebe'], .thebe-launch-button").count():
+                problems.append(f"{path}: a Thebe button")
+            cells = page.locator("div.cell").filter(has_text=LIVE_NOTE)
+            if cells.count() != pages.get(path, 0):
+                problems.append(f"{path}: {cells.count()} cell(s) with the note, {pages.get(path, 0)} live probe cell(s)")
+            for i in range(cells.count()):
+                cell = cells.nth(i)
+                if ".widget(" not in cell.locator("div.cell_input").inner_text():
+                    problems.append(f"{path}: note {i + 1} is not below the probe's code")
+                try:
+                    cell.locator(".embedkit-chart svg").first.wait_for(timeout=15_000)
+                except Exception:
+                    problems.append(f"{path}: live probe cell {i + 1} shows no chart")
+        finally:
+            visit.close()
+    assert not problems, "\n".join(problems)
+
+
+CONTROLS_JS = r"""() => {
+  // Every control on the page's article, copy buttons apart; each gets a data-control index to find it again.
+  const root = document.querySelector('article.bd-article') || document.body;
+  const sel = 'input, select, textarea, button, summary, [role=button], [contenteditable=true]';
+  return [...root.querySelectorAll(sel)].filter(e => !e.closest('.copybtn')).map((e, i) => {
+    e.dataset.control = i;
+    const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    const cell = e.closest('div.cell'), cells = [...document.querySelectorAll('div.cell')];
+    return {index: i, tag: e.tagName.toLowerCase(), type: e.type || '', visible: r.width > 0 && r.height > 0
+            && s.visibility !== 'hidden' && s.display !== 'none',
+            vega: !!e.closest('.vega-bindings'), widget: !!e.closest('.jupyter-widgets'),
+            options: e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : null,
+            min: e.min ?? null, max: e.max ?? null,
+            label: ((e.closest('label') || e).innerText || e.name || e.value || '').trim().slice(0, 40),
+            where: cell ? `cell ${cells.indexOf(cell) + 1}` : 'prose'};
+  });
+}"""
+
+SHOWN_JS = r"""() => {
+  // What the page shows, minus the controls themselves (a slider that only moves its own knob and number
+  // label changes nothing): the article's HTML without controls and Vega's binding labels, plus every canvas.
+  const root = document.querySelector('article.bd-article') || document.body;
+  const clone = root.cloneNode(true);
+  clone.querySelectorAll('.vega-bindings, input, select, textarea, button, script').forEach(e => e.remove());
+  const canvases = [...root.querySelectorAll('canvas')].map(c => { try { return c.toDataURL(); } catch (e) { return '?'; } });
+  return clone.innerHTML + canvases.join('');
+}"""
+
+
+def _exercise(page, control: dict) -> str | None:
+    """Operate one control the way a reader would; a reason when it cannot be operated at all."""
+    el = page.locator(f"[data-control='{control['index']}']")
+    tag, kind = control["tag"], control["type"]
+    if tag == "select":
+        current = el.input_value()
+        others = [o for o in control["options"] if o != current]
+        if not others:
+            return f"a menu with {len(control['options'])} entry"
+        el.select_option(others[-1])
+    elif tag == "input" and kind == "range":
+        if control["min"] == control["max"]:
+            return f"a slider stuck at {control['min']}"
+        el.evaluate("e => { e.value = (e.value == e.max ? e.min : e.max);"
+                    " e.dispatchEvent(new Event('input', {bubbles: true}));"
+                    " e.dispatchEvent(new Event('change', {bubbles: true})); }")
+    elif tag == "input" and kind in ("checkbox", "radio"):
+        el.click()
+    elif tag == "textarea" or (tag == "input" and kind in ("text", "search", "number", "email", "url", "")):
+        el.fill("2" if kind == "number" else "king")
+        el.press("Enter")
+    else:  # button, summary, role=button
+        el.click()
+    return None
+
+
+def test_every_visible_control_changes_what_the_page_shows(browser, server, book):
+    """On every page, every visible control of the article (inputs, menus, sliders, check boxes, buttons,
+    toggles; the charts' Vega-Lite bindings included) is operated once and must change what the page shows
+    (its HTML without the controls themselves, and its canvases). Copy buttons must copy: their tooltip
+    turns to "Copied!". Counts per page go to test-artifacts/controls.json; a screenshot of each probe page
+    to test-artifacts/screenshots/<page>-controls.png."""
+    probes = probe_pages(book[0])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems, counts = [], {}
+    for path in content_pages(book[1], book[0]):
+        visit = PageVisit(browser, server, path)
+        try:
+            page = visit.page
+            _wait_for_outputs(visit)
+            found = [c for c in page.evaluate(CONTROLS_JS) if c["visible"]]
+            dead = []
+            for control in found:
+                page.locator(f"[data-control='{control['index']}']").scroll_into_view_if_needed()
+                before = page.evaluate(SHOWN_JS)
+                reason = _exercise(page, control)
+                if reason is None:
+                    page.wait_for_timeout(300)
+                    if page.evaluate(SHOWN_JS) == before:
+                        reason = "changed nothing"
+                if reason:
+                    what = "Vega-Lite binding" if control["vega"] else "widget" if control["widget"] else control["tag"]
+                    dead.append(f"{path}: {control['where']}: {what} {control['type']} {control['label']!r}: {reason}")
+            copy = page.locator("article.bd-article button.copybtn")
+            uncopied = 0
+            for i in range(copy.count()):
+                button = copy.nth(i)
+                if not button.is_visible():  # in a collapsed cell: not a control the reader sees
+                    continue
+                button.scroll_into_view_if_needed()
+                button.hover()
+                button.click()
+                if button.get_attribute("data-tooltip") != "Copied!":
+                    uncopied += 1
+            if uncopied:
+                dead.append(f"{path}: {uncopied} of {copy.count()} copy button(s) did not copy")
+            counts[path] = {"controls": len(found), "copy buttons": copy.count(),
+                            "Vega-Lite bindings": sum(c["vega"] for c in found), "dead": len(dead), "problems": dead}
+            problems += dead
+            if visit.errors:
+                problems.append(f"{path}: console errors while operating the controls: {visit.errors[:3]}")
+            if path in probes:
+                page.screenshot(path=SHOTS / f"{path.replace('/', '__').removesuffix('.html')}-controls.png", full_page=True)
+        finally:
+            visit.close()
+    out = ROOT / "test-artifacts" / "controls.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(counts, indent=1, ensure_ascii=False))
+    total = sum(c["controls"] for c in counts.values())
+    assert total > 0, "no control was found on any page"
+    assert not problems, f"{len(problems)} control(s) that look live and do nothing:\n" + "\n".join(problems)
 
 
 def test_every_page_loads_offline_and_its_charts_render(browser, server, book):

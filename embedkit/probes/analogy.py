@@ -17,7 +17,7 @@ from .. import checks
 from ..vectors import Vectors
 from .widget_output import show as show_in
 from ..words.analogy_scores import METHODS, cosmul
-from .live import MESSAGE_ERRORS, as_text, message, text_probe
+from .live import MESSAGE_ERRORS, as_text, choice_param, live_or_static, message, text_probe
 
 __all__ = [
     "AnalogyProbe",
@@ -86,10 +86,11 @@ def analogy_chart(table: pd.DataFrame, start: str | None = None, *, title: str =
     """Static face of both probes: the answers to one query, chosen from a drop-down, one panel per method.
 
     ``table`` has columns ``query``, ``rank``, ``answer``, ``score`` and optionally ``method`` (from
-    :func:`analogy_table` or :func:`arithmetic_table`). Runs in the browser without a kernel.
+    :func:`analogy_table` or :func:`arithmetic_table`). Runs in the browser without a kernel. A table of
+    one query has no drop-down.
     """
     queries = list(dict.fromkeys(table["query"]))
-    pick = alt.param(name="query", value=start or queries[0], bind=alt.binding_select(options=queries, name=title))
+    pick = choice_param("query", queries, start or queries[0], title)
     base = (
         alt.Chart(table, description="Best answers to a chosen analogy or vector sum")
         .mark_bar()
@@ -171,9 +172,18 @@ class ArithmeticProbe:
             return message(err)
         return pd.DataFrame(pairs, columns=["word", "similarity"]).round(3)
 
+    def static_chart(self, start: str = "king - man + woman") -> alt.Chart | str:
+        """The static face for ``start``: :func:`analogy_chart` of its nearest words, or the probe's message."""
+        answer = self.answer(start)
+        if isinstance(answer, str):
+            return answer
+        return analogy_chart(arithmetic_table(self.vectors, [start.strip()], topn=self.topn), title="Sum ")
+
     def widget(self, start: str = "king - man + woman"):
-        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
-        return text_probe(self.answer, start, "sum", width="420px")
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: text_probe(self.answer, start, "sum", width="420px"),
+                              lambda: self.static_chart(start))
 
 
 def arithmetic_table(vectors: Vectors, expressions: Sequence[str], topn: int = 8) -> pd.DataFrame:
@@ -211,8 +221,21 @@ class AnalogyProbe:
             return message(err)
         return pd.DataFrame(pairs, columns=["answer", "score"]).round(3)
 
+    def static_chart(self, a: str = "man", b: str = "king", c: str = "woman") -> alt.Chart | str:
+        """The static face for *a : b :: c : ?*: :func:`analogy_chart` of the answers by both methods side by
+        side (the live face's method menu), or the probe's message."""
+        answer = self.answer(a, b, c)
+        if isinstance(answer, str):
+            return answer
+        words = tuple(w.strip().lower() for w in (a, b, c))
+        return analogy_chart(analogy_table(self.vectors, [words], topn=self.topn))
+
     def widget(self, a: str = "man", b: str = "king", c: str = "woman"):
-        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: self._widget(a, b, c), lambda: self.static_chart(a, b, c))
+
+    def _widget(self, a: str, b: str, c: str):
         import ipywidgets as w
 
         boxes = [w.Text(value=v, layout=w.Layout(width="120px"), continuous_update=False) for v in (a, b, c)]

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import checks
 from ..vectors import Vectors
 from .widget_output import show as show_in
-from .live import MESSAGE_ERRORS, as_text, message
+from .live import MESSAGE_ERRORS, as_text, choice_param, live_or_static, message
 
 __all__ = ["AxisProbe", "axis_chart", "axis_table", "project", "semantic_axis"]
 
@@ -103,10 +103,11 @@ def axis_table(
 def axis_chart(table: pd.DataFrame, start: str | None = None) -> alt.Chart:
     """Static face: words ordered along a chosen axis (drop-down), coloured by group; hover for values.
 
-    Everything runs in the browser over the precomputed ``table`` (see :func:`axis_table`).
+    Everything runs in the browser over the precomputed ``table`` (see :func:`axis_table`). A table of one
+    axis has no drop-down.
     """
     names = list(dict.fromkeys(table["axis"]))
-    pick = alt.param(name="axis", value=start or names[0], bind=alt.binding_select(options=names, name="Axis "))
+    pick = choice_param("axis", names, start or names[0], "Axis ")
     groups = alt.selection_point(fields=["group"], bind="legend")
     base = alt.Chart(table, description="Words placed along a semantic axis").transform_filter(alt.datum.axis == pick)
     y = alt.Y("word:N", sort=alt.EncodingSortField("score", order="descending"), title=None)
@@ -157,9 +158,28 @@ class AxisProbe:
         table = pd.DataFrame({"word": chosen, "score": scores.astype(float)})
         return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True).round(3)
 
-    def widget(self, positive: str = "he, him, his, man", negative: str = "she, her, hers, woman",
-               words: str = "nurse, engineer, doctor, receptionist, programmer, librarian, surgeon, dancer"):
-        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+    DEFAULTS = ("he, him, his, man", "she, her, hers, woman",
+                "nurse, engineer, doctor, receptionist, programmer, librarian, surgeon, dancer")
+    """The live face's starting poles and words."""
+
+    def static_chart(self, positive: str = DEFAULTS[0], negative: str = DEFAULTS[1],
+                     words: str = DEFAULTS[2]) -> alt.LayerChart | str:
+        """The static face for these poles and words: :func:`axis_chart` of the one axis (click the legend to
+        highlight), or the probe's message."""
+        answer = self.answer(positive, negative, words)
+        if isinstance(answer, str):
+            return answer
+        pos, neg = self._split(positive, "pole +"), self._split(negative, "pole −")
+        name = f"{', '.join(pos)} − {', '.join(neg)}"
+        return axis_chart(axis_table(self.vectors, {name: (pos, neg)}, {"words": self._split(words)}))
+
+    def widget(self, positive: str = DEFAULTS[0], negative: str = DEFAULTS[1], words: str = DEFAULTS[2]):
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: self._widget(positive, negative, words),
+                              lambda: self.static_chart(positive, negative, words))
+
+    def _widget(self, positive: str, negative: str, words: str):
         import ipywidgets as w
 
         pos = w.Text(value=positive, description="pole +", continuous_update=False, layout=w.Layout(width="420px"))

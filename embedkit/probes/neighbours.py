@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import checks
 from ..vectors import Vectors
-from .live import MESSAGE_ERRORS, as_text, message, text_probe
+from .live import MESSAGE_ERRORS, as_text, choice_param, live_or_static, message, text_probe
 
 
 def neighbours_table(vectors: Vectors, words: Sequence[str], topn: int = 10) -> pd.DataFrame:
@@ -28,17 +28,14 @@ def neighbours_table(vectors: Vectors, words: Sequence[str], topn: int = 10) -> 
 
 
 def neighbours_chart(table: pd.DataFrame, start: str | None = None) -> alt.Chart:
-    """Static face: a bar chart of one word's neighbours, with a drop-down to choose the word.
+    """Static face: a bar chart of one word's neighbours, with a drop-down to choose the word (no drop-down
+    when the table holds one word).
 
     Everything runs in the browser (an Altair parameter bound to a select input filters the
     precomputed ``table``), so the chart stays interactive in the published book without a kernel.
     """
     words = list(dict.fromkeys(table["word"]))
-    pick = alt.param(
-        name="word",
-        value=start or words[0],
-        bind=alt.binding_select(options=words, name="Neighbours of "),
-    )
+    pick = choice_param("word", words, start or words[0], "Neighbours of ")
     return (
         alt.Chart(table, description="Nearest neighbours of a chosen word (cosine similarity)")
         .mark_bar()
@@ -74,6 +71,14 @@ class NeighboursProbe:
             return message(err)
         return pd.DataFrame(pairs, columns=["neighbour", "similarity"]).round(3)
 
+    def static_chart(self, start: str = "frog") -> alt.Chart | str:
+        """The static face for ``start``: :func:`neighbours_chart` of its neighbours, or the probe's message."""
+        answer = self.answer(start)
+        if isinstance(answer, str):
+            return answer
+        return neighbours_chart(neighbours_table(self.vectors, [start.strip().lower()], topn=self.topn))
+
     def widget(self, start: str = "frog"):
-        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
-        return text_probe(self.answer, start, "word")
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: text_probe(self.answer, start, "word"), lambda: self.static_chart(start))

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from .. import checks
+from .live import choice_param, live_or_static
 from .widget_output import show as show_in
 from ..positions import sinusoidal, sinusoidal_dot
 
@@ -77,8 +78,8 @@ def similarity_chart(table: pd.DataFrame, *, n_positions: int = 128, dim: int | 
     bases = sorted(table["base"].unique().tolist())
     dim = dims[len(dims) // 2] if dim is None else dim
     base = bases[-1] if base is None else base
-    p_dim = alt.param(name="dim", value=dim, bind=alt.binding_select(options=dims, name="width d "))
-    p_base = alt.param(name="base", value=base, bind=alt.binding_select(options=bases, name="base "))
+    p_dim = choice_param("dim", dims, dim, "width d ")
+    p_base = choice_param("base", bases, base, "base ")
     p_pos = alt.param(name="position", value=position,
                       bind=alt.binding_range(min=0, max=n_positions - 1, step=1, name="position "))
     chosen = (
@@ -108,6 +109,12 @@ class PositionSimilarityProbe:
     MAX_DIM = 4096
     """The widest encoding the live callback computes (the drop-down offers up to 512)."""
 
+    DIMS = (8, 16, 32, 64, 128, 256, 512)
+    """The widths the live face's drop-down offers (and its static face too)."""
+
+    BASES = (100.0, 1000.0, 10000.0, 500000.0)
+    """The bases the live face's drop-down offers (and its static face too)."""
+
     def __init__(self, n_positions: int = 128):
         self.n_positions = checks.integer("n_positions", n_positions, minimum=1, maximum=100_000)
 
@@ -134,12 +141,28 @@ class PositionSimilarityProbe:
         rule = alt.Chart(profile[profile["offset"] == 0]).mark_rule(color="#d62728", strokeDash=[4, 3]).encode(x=x)
         return (line + rule).properties(width=520, height=220)
 
+    def static_chart(self, dim: int = 64, position: int = 40, base: float = 10000.0) -> alt.LayerChart | str:
+        """The static face: :func:`similarity_chart` over every width and base of the live face, so that its
+        drop-downs and position slider all run in the browser (the similarity depends on the offset only);
+        or the probe's message for a setting that has no answer."""
+        answer = self.answer(position, dim, base)
+        if isinstance(answer, str):
+            return answer
+        dims = sorted({*self.DIMS, int(dim)})
+        bases = sorted({*self.BASES, float(base)})
+        table = offset_table(dims, n_positions=self.n_positions, bases=bases)
+        return similarity_chart(table, n_positions=self.n_positions, dim=int(dim), position=int(position), base=float(base))
+
     def widget(self, dim: int = 64, position: int = 40, base: float = 10000.0):
-        """The ipywidgets UI (a ``VBox``); its callbacks run only with a live kernel."""
+        """The ipywidgets UI (a ``VBox``); its callbacks run only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: self._widget(dim, position, base), lambda: self.static_chart(dim, position, base))
+
+    def _widget(self, dim: int, position: int, base: float):
         import ipywidgets as w
 
-        d = w.Dropdown(options=[8, 16, 32, 64, 128, 256, 512], value=dim, description="width d")
-        b = w.Dropdown(options=[100.0, 1000.0, 10000.0, 500000.0], value=base, description="base")
+        d = w.Dropdown(options=list(self.DIMS), value=dim, description="width d")
+        b = w.Dropdown(options=list(self.BASES), value=base, description="base")
         p = w.IntSlider(value=position, min=0, max=self.n_positions - 1, description="position",
                         continuous_update=False)
         out = w.Output()

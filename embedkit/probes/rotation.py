@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from .. import checks
+from .live import choice_param, live_or_static
 from .widget_output import show as show_in
 from ..positions import as_positions
 from ..rope_scaling import scaled_inverse_frequencies
 from ..rotary import angles, decay_bound, inverse_frequencies, mean_cos_score, wavelengths
 
-__all__ = ["RotationDialProbe", "ScoreProbe", "dial_chart", "dial_table", "score_chart", "score_table"]
+__all__ = ["RotationDialProbe", "ScoreProbe", "dial_chart", "dial_live_chart", "dial_table", "score_chart", "score_table"]
 
 
 def dial_table(head_dim: int = 128, base: float = 10000.0, pairs: Sequence[int] = (0, 8, 16, 32, 63),
@@ -85,6 +86,69 @@ def dial_chart(table: pd.DataFrame, start: int = 10) -> alt.LayerChart:
         width=340, height=340, description="RoPE rotation dial: each pair of channels turns by position × θ_i")
 
 
+def dial_live_chart(head_dim: int = 128, pairs: Sequence[int] = (0, 8, 16, 32, 63),
+                    bases: Sequence[float] = (100.0, 10000.0, 500000.0), *, position: int = 10,
+                    base: float = 10000.0, max_position: int = 5000, trail: int = 40) -> alt.LayerChart:
+    """The dial with its angles computed in the browser: a position slider ``0 … max_position`` and a base
+    drop-down, like the live face, with no kernel.
+
+    The chart embeds one row per base and pair, ``θ`` (:func:`embedkit.rotary.inverse_frequencies`) and the
+    ring's radius; Vega computes each hand's angle ``position·θ`` and the ``trail`` positions before it
+    (faint dots), so the data stay small however far the slider goes.
+    """
+    bases = [checks.real(f"bases[{i}]", b, minimum=1, open_min=True) for i, b in enumerate(bases)]
+    base = checks.real("base", base, minimum=1, open_min=True)
+    max_position = checks.integer("max_position", max_position, minimum=1)
+    position = checks.integer("position", position, minimum=0, maximum=max_position)
+    trail = checks.integer("trail", trail, minimum=0)
+    if base not in bases:
+        raise ValueError(f"base must be one of bases {bases}, got {base}")
+    rows = []
+    for b in bases:
+        table = dial_table(head_dim, b, pairs, [0])  # checks head_dim and pairs
+        inv = inverse_frequencies(head_dim, b)
+        for ring, (p, wavelength) in enumerate(zip(table["pair"], table["wavelength"])):
+            rows.append({"base": b, "pair": int(p), "radius": 1.0 + ring, "theta": float(inv[int(p)]),
+                         "wavelength": float(wavelength)})
+    data = pd.DataFrame(rows)
+    n = len(data["pair"].unique())
+    circle = pd.DataFrame([{"pair": int(p), "t": t, "x": (1.0 + ring) * math.cos(t), "y": (1.0 + ring) * math.sin(t)}
+                           for ring, p in enumerate(dict.fromkeys(data["pair"])) for t in np.linspace(0, 2 * math.pi, 73)])
+    pos = alt.param(name="position", value=position,
+                    bind=alt.binding_range(min=0, max=max_position, step=1, name="position "))
+    pick = choice_param("base", bases, base, "base ")
+    scale = alt.Scale(domain=[-n - 0.3, n + 0.3])
+    x, y = alt.X("x:Q", scale=scale, axis=None), alt.Y("y:Q", scale=scale, axis=None)
+    color = alt.Color("pair:N", title="pair", sort=list(dict.fromkeys(data["pair"])), legend=alt.Legend(orient="bottom"))
+    guide = alt.Chart(circle).mark_line(strokeWidth=0.7, opacity=0.4).encode(x=x, y=y, color=color, order="t:Q")
+    chosen = alt.Chart(data).transform_filter(alt.datum.base == pick)
+    trail_dots = (
+        chosen.transform_calculate(k=f"sequence(1, {trail + 1})")
+        .transform_flatten(["k"])
+        .transform_calculate(p="position - datum.k")
+        .transform_filter("datum.p >= 0")
+        .transform_calculate(x="datum.radius * cos(datum.p * datum.theta)", y="datum.radius * sin(datum.p * datum.theta)")
+        .mark_circle(size=12, opacity=0.25)
+        .encode(x=x, y=y, color=color)
+    )
+    now = chosen.transform_calculate(
+        angle="position * datum.theta", turns="position * datum.theta / (2 * PI)",
+        x="datum.radius * cos(position * datum.theta)", y="datum.radius * sin(position * datum.theta)")
+    hand = now.mark_rule(strokeWidth=2.5).encode(x=x, y=y, x2=alt.datum(0), y2=alt.datum(0), color=color)
+    tip = now.mark_circle(size=90, opacity=1).encode(
+        x=x, y=y, color=color,
+        tooltip=["pair:N", alt.Tooltip("wavelength:Q", format=",.0f", title="one turn per (positions)"),
+                 alt.Tooltip("angle:Q", format=".2f", title="angle (rad)"), alt.Tooltip("turns:Q", format=".3f")])
+    caption = (
+        chosen.transform_aggregate(count="count()")
+        .transform_calculate(text="'position ' + format(position, ',') + ', base ' + format(base, ',')")
+        .mark_text(align="left", fontSize=12, color="#888")
+        .encode(text="text:N", x=alt.value(0), y=alt.value(-8))
+    )
+    return alt.layer(guide, trail_dots, hand, tip, caption).add_params(pos, pick).properties(
+        width=340, height=340, description="RoPE rotation dial, computed in the browser: each pair turns by position × θ_i")
+
+
 def score_table(head_dim: int = 128, bases: Sequence[float] = (10000.0, 500000.0),
                 scalings: Mapping[str, Mapping | None] | None = None,
                 distances: Sequence[int] | np.ndarray | None = None) -> pd.DataFrame:
@@ -119,12 +183,12 @@ def score_table(head_dim: int = 128, bases: Sequence[float] = (10000.0, 500000.0
 
 
 def score_chart(table: pd.DataFrame, base: str | None = None, scaling: str | None = None) -> alt.Chart:
-    """Static face: score and bound against distance (log scale), with drop-downs for base and scaling."""
+    """Static face: score and bound against distance (log scale), with drop-downs for base and scaling (none
+    for a table of one base or one scaling)."""
     bases = list(dict.fromkeys(table["base"]))
     scalings = list(dict.fromkeys(table["scaling"]))
-    pick_base = alt.param(name="base", value=base or bases[0], bind=alt.binding_select(options=bases, name="base "))
-    pick_scaling = alt.param(name="scaling", value=scaling or scalings[0],
-                             bind=alt.binding_select(options=scalings, name="scaling "))
+    pick_base = choice_param("base", bases, base or bases[0], "base ")
+    pick_scaling = choice_param("scaling", scalings, scaling or scalings[0], "scaling ")
     data = table[table["distance"] > 0]
     return (
         alt.Chart(data, description="RoPE score against relative distance, with the RoFormer bound")
@@ -165,11 +229,29 @@ class RotationDialProbe:
         table["turns"] = table["angle"] / (2 * math.pi)
         return table[["pair", "wavelength", "angle", "turns", "x", "y"]].round(4)
 
+    BASES = (100.0, 10000.0, 500000.0)
+    """The bases the live face's drop-down offers (and its static face too)."""
+
+    def static_chart(self, position: int = 10, base: float = 10000.0) -> alt.LayerChart | str:
+        """The static face: :func:`dial_live_chart` with the live face's slider range and bases, all in the
+        browser; or the probe's message for a setting that has no answer."""
+        answer = self.answer(position, base)
+        if isinstance(answer, str):
+            return answer
+        bases = sorted({*self.BASES, float(base)})
+        return dial_live_chart(self.head_dim, self.pairs, bases, position=int(position), base=float(base),
+                               max_position=self.MAX_POSITION)
+
     def widget(self, position: int = 10, base: float = 10000.0):
+        """The ipywidgets UI (a ``VBox``); its callbacks run only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: self._widget(position, base), lambda: self.static_chart(position, base))
+
+    def _widget(self, position: int, base: float):
         import ipywidgets as w
 
         slider = w.IntSlider(value=position, min=0, max=self.MAX_POSITION, description="position")
-        bases = w.Dropdown(options=[100.0, 10000.0, 500000.0], value=base, description="base")
+        bases = w.Dropdown(options=list(self.BASES), value=base, description="base")
         out = w.Output()
 
         def show(_=None):
@@ -216,12 +298,42 @@ class ScoreProbe:
             return str(err)
         return score_table(self.head_dim, [base], {scaling: self.SCALINGS[scaling](factor)})
 
-    def widget(self):
+    BASES = (100.0, 10000.0, 500000.0)
+    """The bases the live face's drop-down offers (and its static face too)."""
+
+    FACTORS = (2.0, 4.0, 8.0, 16.0, 32.0)
+    """The factors the static face offers for each scaling (the live slider takes any in ``1 … MAX_FACTOR``)."""
+
+    def static_chart(self, base: float = 10000.0, scaling: str = "linear", factor: float = 4.0) -> alt.Chart | str:
+        """The static face: :func:`score_chart` over every base of the live face and every scaling at each of
+        :data:`FACTORS` (one menu entry per scaling and factor, such as ``"yarn, s = 8"``), all in the browser;
+        or the probe's message for a setting that has no answer. 64 distances and values to 4 decimals keep
+        the embedded data small."""
+        answer = self.answer(base, scaling, factor)
+        if isinstance(answer, str):
+            return answer
+        label = lambda kind, s: "none" if kind == "none" else f"{kind}, s = {s:g}"  # noqa: E731
+        factors = sorted({*self.FACTORS, float(factor)})
+        scalings = {label(kind, s): make(s) for kind, make in self.SCALINGS.items()
+                    for s in (factors if kind != "none" else [1.0])}
+        distances = np.concatenate([[0], np.unique(np.round(np.geomspace(1, 32768, 64)).astype(int))])
+        bases = sorted({*self.BASES, float(base)})
+        table = score_table(self.head_dim, bases, scalings, distances).round({"value": 4})  # 4 digits: half the page weight
+        return score_chart(table, base=f"{float(base):,.0f}", scaling=label(scaling, float(factor)))
+
+    def widget(self, base: float = 10000.0, scaling: str = "none", factor: float = 4.0):
+        """The ipywidgets UI (a ``VBox``); its callbacks run only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`), which starts
+        at linear scaling when ``scaling`` is ``"none"`` so that both of its menus change the curve."""
+        return live_or_static(lambda: self._widget(base, scaling, factor),
+                              lambda: self.static_chart(base, "linear" if scaling == "none" else scaling, factor))
+
+    def _widget(self, base: float, scaling: str, factor: float):
         import ipywidgets as w
 
-        base = w.Dropdown(options=[100.0, 10000.0, 500000.0], value=10000.0, description="base")
-        kind = w.Dropdown(options=list(self.SCALINGS), value="none", description="scaling")
-        factor = w.FloatSlider(value=4.0, min=1.0, max=self.MAX_FACTOR, step=0.5, description="factor")
+        base = w.Dropdown(options=list(self.BASES), value=base, description="base")
+        kind = w.Dropdown(options=list(self.SCALINGS), value=scaling, description="scaling")
+        factor = w.FloatSlider(value=factor, min=1.0, max=self.MAX_FACTOR, step=0.5, description="factor")
         out = w.Output()
 
         def show(_=None):

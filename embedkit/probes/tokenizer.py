@@ -24,7 +24,7 @@ from ..checks import describe
 from ..errors import UnknownWordError
 from ..tokens.bpe import token_label
 from ..vectors import Vectors
-from .live import text_probe
+from .live import choice_param, live_or_static, text_probe
 
 __all__ = [
     "PALETTE",
@@ -120,7 +120,8 @@ def token_html(tokenizer, text: str) -> str:
 
 def inspector_chart(table: pd.DataFrame, example: str | None = None, tokenizer: str | None = None) -> alt.Chart:
     """Static face of the inspector: coloured token boxes for one example and one tokenizer, chosen with
-    two drop-downs; hovering a token shows its id and byte count. Runs in the browser from ``table``."""
+    two drop-downs (none for a single example or tokenizer); hovering a token shows its id and byte count.
+    Runs in the browser from ``table``."""
     needed = {"example", "tokenizer", "position", "id", "token", "bytes", "n_tokens", "x", "row", "w"}
     if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns):
         raise TypeError(f"table must be the DataFrame of token_table(...), got {describe(table)}")
@@ -131,8 +132,8 @@ def inspector_chart(table: pd.DataFrame, example: str | None = None, tokenizer: 
             raise ValueError(f"{arg} must be one of {list(dict.fromkeys(table[column]))}, got {value!r}")
     examples = list(dict.fromkeys(table["example"]))
     names = list(dict.fromkeys(table["tokenizer"]))
-    pick_ex = alt.param(name="example", value=example or examples[0], bind=alt.binding_select(options=examples, name="Text "))
-    pick_tok = alt.param(name="tokenizer", value=tokenizer or names[0], bind=alt.binding_select(options=names, name="Tokenizer "))
+    pick_ex = choice_param("example", examples, example or examples[0], "Text ")
+    pick_tok = choice_param("tokenizer", names, tokenizer or names[0], "Tokenizer ")
     data = table.assign(colour=table["position"] % len(PALETTE), x2=table["x"] + table["w"] - 0.3)
     base = (
         alt.Chart(data, description="Tokenizer inspector: the tokens of a text, coloured one by one")
@@ -199,8 +200,20 @@ class TokenizerInspector:
             "message": "",
         }
 
+    def static_chart(self, start: str = "Hello, world! Tokenizers cut text into pieces.") -> alt.LayerChart | str:
+        """The static face for ``start``: :func:`inspector_chart` of its tokens under every tokenizer (the
+        tokenizer menu runs in the browser), or the probe's message."""
+        problem = _widget_text_problem(start)
+        if problem is not None:
+            return problem
+        return inspector_chart(token_table(self.tokenizers, {"this text": start}, width=64))
+
     def widget(self, start: str = "Hello, world! Tokenizers cut text into pieces."):
-        """The ipywidgets UI (a ``VBox``); its callbacks run only with a live kernel."""
+        """The ipywidgets UI (a ``VBox``); its callbacks run only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: self._widget(start), lambda: self.static_chart(start))
+
+    def _widget(self, start: str):
         import ipywidgets as w
 
         box = w.Textarea(value=start, layout=w.Layout(width="95%", height="4em"), continuous_update=False)
@@ -273,6 +286,20 @@ class TokenNeighboursProbe:
             rows.append({"token": label, "neighbours": near})
         return pd.DataFrame(rows)
 
+    def static_chart(self, start: str = " king") -> alt.Chart | str:
+        """The static face for ``start``: :func:`embedkit.probes.neighbours_chart` with a menu of its tokens
+        (each once), or the probe's message."""
+        from .neighbours import neighbours_chart
+
+        answer = self.answer(start)
+        if isinstance(answer, str):
+            return answer
+        known = [t for t in dict.fromkeys(answer["token"]) if t in self.vectors]
+        if not known:
+            return "None of the tokens of this text is in the embedding table."
+        return neighbours_chart(token_neighbours_table(self.vectors, known, topn=self.topn))
+
     def widget(self, start: str = " king"):
-        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
-        return text_probe(self.answer, start, "text")
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: text_probe(self.answer, start, "text"), lambda: self.static_chart(start))

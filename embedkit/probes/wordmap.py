@@ -9,6 +9,7 @@ the dimensions it drops, so read it together with the cosine similarities.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import altair as alt
@@ -18,7 +19,8 @@ import pandas as pd
 from .. import checks
 from ..vectors import Vectors
 from .widget_output import show as show_in
-from .live import MESSAGE_ERRORS, as_text, message
+from .labels import FONT, POSITIONS, place_labels
+from .live import MESSAGE_ERRORS, as_text, live_or_static, message
 
 __all__ = ["WordMapProbe", "pca", "word_map", "word_map_chart"]
 
@@ -77,22 +79,39 @@ def word_map(vectors: Vectors, groups: Mapping[str, Sequence[str]]) -> pd.DataFr
 
 def word_map_chart(table: pd.DataFrame, title: str | None = None) -> alt.Chart:
     """Static face: the map as a scatter plot with labels; hover a point for its word, click a legend entry
-    to highlight a group, drag to pan and scroll to zoom. Runs in the browser without a kernel."""
+    to highlight a group, drag to pan and scroll to zoom. Runs in the browser without a kernel.
+
+    Labels are laid out by :func:`~embedkit.probes.labels.place_labels`: the scales are padded so that
+    every label fits inside the plot, and a label that would overlap another label or a point moves to
+    another side of its point, or is left out (hover the point for its word).
+    """
     explained = table.attrs.get("explained")
     label = (lambda i: f"PC{i + 1} ({explained[i]:.0%} of variance)") if explained else (lambda i: f"PC{i + 1}")
+    width, height, size, font_size = 520, 400, 70, 11
+    layout = place_labels(table["x"], table["y"], list(table["word"]), width=width, height=height,
+                          font_size=font_size, point_radius=math.sqrt(size / math.pi))
+    data = table.assign(label_position=layout.position)
     groups = alt.selection_point(fields=["group"], bind="legend")
     zoom = alt.selection_interval(bind="scales")
-    base = alt.Chart(table, description=title or "2-D PCA map of chosen words").encode(
-        x=alt.X("x:Q", title=label(0), axis=alt.Axis(labels=False, ticks=False)),
-        y=alt.Y("y:Q", title=label(1), axis=alt.Axis(labels=False, ticks=False)),
+    axis = alt.Axis(labels=False, ticks=False)
+    base = alt.Chart(data, description=title or "2-D PCA map of chosen words").encode(
+        x=alt.X("x:Q", title=label(0), axis=axis, scale=alt.Scale(domain=layout.x_domain, nice=False, zero=False)),
+        y=alt.Y("y:Q", title=label(1), axis=axis, scale=alt.Scale(domain=layout.y_domain, nice=False, zero=False)),
         opacity=alt.condition(groups, alt.value(1.0), alt.value(0.15)),
     )
-    points = base.mark_circle(size=70).encode(
+    points = base.mark_circle(size=size, clip=True).encode(
         color=alt.Color("group:N", title="group (click to highlight)"),
         tooltip=["word", "group", alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")],
     )
-    labels = base.mark_text(align="left", dx=6, dy=-4, fontSize=11).encode(text="word:N", color="group:N")
-    chart = (points + labels).add_params(groups, zoom).properties(width=520, height=400)
+    # One text layer per side: Vega's align, baseline and pixel offset are per mark, not per datum.
+    labels = [
+        base.transform_filter(alt.datum.label_position == name)
+        .mark_text(align=align, baseline=baseline, dx=ux * layout.offset, dy=uy * layout.offset,
+                   font=FONT, fontSize=font_size, clip=True)
+        .encode(text="word:N", color="group:N")
+        for name, ((ux, uy), align, baseline) in POSITIONS.items() if name in layout.position
+    ]
+    chart = alt.layer(points, *labels).add_params(groups, zoom).properties(width=width, height=height)
     return chart.properties(title=title) if title else chart
 
 
@@ -128,9 +147,22 @@ class WordMapProbe:
         except MESSAGE_ERRORS as err:
             return message(err)
 
-    def widget(self, text: str = "animals: cat, dog, horse, cow, sheep\nvehicles: car, truck, bus, train, bicycle\n"
-                                 "fruit: apple, banana, cherry, grape, pear"):
-        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel."""
+    DEFAULT = ("animals: cat, dog, horse, cow, sheep\nvehicles: car, truck, bus, train, bicycle\n"
+               "fruit: apple, banana, cherry, grape, pear")
+    """The live face's starting groups."""
+
+    def static_chart(self, text: str = DEFAULT) -> alt.Chart | str:
+        """The static face for ``text``: :func:`word_map_chart` of its map (legend, pan and zoom run in the
+        browser), or the probe's message."""
+        result = self.answer(text)
+        return word_map_chart(result) if isinstance(result, pd.DataFrame) else result
+
+    def widget(self, text: str = DEFAULT):
+        """The ipywidgets UI (a ``VBox``); its callback runs only with a live kernel. In the book build,
+        :meth:`static_chart` with the note instead (a :class:`~embedkit.probes.live.StaticFace`)."""
+        return live_or_static(lambda: self._widget(text), lambda: self.static_chart(text))
+
+    def _widget(self, text: str):
         import ipywidgets as w
 
         box = w.Textarea(value=text, continuous_update=False, layout=w.Layout(width="520px", height="90px"))
