@@ -29,7 +29,7 @@ def main() -> None:
     from gensim.models import KeyedVectors
 
     from embedkit import data
-    from embedkit.words.evaluate import evaluate_analogies
+    from embedkit.words import evaluate_analogies
 
     torch.set_num_threads(2)
     glove = data.glove()

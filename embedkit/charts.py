@@ -16,6 +16,8 @@ import os
 
 import altair as alt
 
+__all__ = ["BOOK_ENV", "CHROME", "building_book", "setup"]
+
 BOOK_ENV = "EMBEDKIT_BOOK"
 """Set to ``1`` by ``make book`` and by the tests' build: the sign that a page is executing for the book."""
 

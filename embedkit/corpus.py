@@ -9,6 +9,8 @@ from functools import cached_property
 
 from . import checks
 
+__all__ = ["Corpus", "split_sentences", "tokenize"]
+
 # A word is a run of letters, optionally with inner apostrophes (don't, o'er) or hyphens (well-being).
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # A sentence ends at . ! or ? followed by white space (good enough for edited prose such as speeches).

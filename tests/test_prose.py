@@ -462,13 +462,13 @@ def test_glue_check_finds_a_key_nobody_glues():
 
 
 def test_shown_code_check():
-    cut = "```{literalinclude} ../../embedkit/rotary.py\n:pyobject: apply\n:end-before: return\n```\n"
+    cut = "```{literalinclude} ../../embedkit/rotary/kernel.py\n:pyobject: apply\n:end-before: return\n```\n"
     assert any(":end-before:" in p for p in shown_code_problems("demo.md", cut))
-    nopy = "```{literalinclude} ../../embedkit/rotary.py\n:lines: 1-20\n```\n"
+    nopy = "```{literalinclude} ../../embedkit/rotary/kernel.py\n:lines: 1-20\n```\n"
     assert len(shown_code_problems("demo.md", nopy)) == 2
     sliced = "```{code-cell} ipython3\nimport inspect\nprint(inspect.getsource(f).split('return')[0])\n```\n"
     assert shown_code_problems("demo.md", sliced)
     whole = "```{code-cell} ipython3\nimport inspect\nprint(inspect.getsource(f))\n```\n"
     assert shown_code_problems("demo.md", whole) == []
-    missing = "```{literalinclude} ../../embedkit/rotary.py\n:pyobject: no_such_function\n```\n"
+    missing = "```{literalinclude} ../../embedkit/rotary/kernel.py\n:pyobject: no_such_function\n```\n"
     assert shown_code_problems("demo.md", missing, ROOT / "chapters" / "rotary")

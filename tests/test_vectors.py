@@ -30,6 +30,40 @@ def test_analogy_query_equals_gensim(glove, gensim_glove, positive, negative):
     np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")  # gensim's own call
+@pytest.mark.parametrize(
+    "positive,negative",
+    [(["king", "woman"], ["man"]), (["paris", "germany"], ["france"]), (["walking", "swam"], ["walked"]),
+     (["frog"], []), (["king", "woman", "child"], ["man", "adult"])],
+)
+def test_most_similar_cosmul_equals_gensim(glove, gensim_glove, positive, negative):
+    """3CosMul (Levy & Goldberg 2014): the same words as gensim's ``most_similar_cosmul``, the same scores."""
+    ours = glove.most_similar_cosmul(positive=positive, negative=negative, topn=10)
+    theirs = gensim_glove.most_similar_cosmul(positive=positive, negative=negative, topn=10)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")  # gensim's own call
+def test_most_similar_cosmul_restrict_vocab_and_vectors_equal_gensim(glove):
+    """gensim's ``most_similar_cosmul`` ignores ``restrict_vocab``; ours honours it, which is gensim on the
+    first rows. A unit vector as a term is the word itself."""
+    from conftest import keyed_vectors
+
+    head = keyed_vectors(glove, 20_000)
+    ours = glove.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=8, restrict_vocab=20_000)
+    theirs = head.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=8)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+    by_vector = glove.most_similar_cosmul(
+        positive=[glove.unit[glove.row("king")], "woman"], negative=["man"], topn=9, restrict_vocab=20_000)
+    assert [w for w, _ in by_vector if w != "king"][:8] == [w for w, _ in ours]  # a vector excludes no word
+    with pytest.raises(ValueError, match="at least one word or vector in positive="):
+        glove.most_similar_cosmul(negative=["man"])
+    with pytest.raises(TypeError, match="topn must be an integer"):
+        glove.most_similar_cosmul("king", topn=2.5)
+
+
 def test_restrict_vocab_equals_gensim(glove, gensim_glove):
     ours = glove.most_similar("frog", topn=5, restrict_vocab=10_000)
     theirs = gensim_glove.most_similar("frog", topn=5, restrict_vocab=10_000)

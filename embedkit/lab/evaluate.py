@@ -4,7 +4,7 @@
 :func:`evaluate` averages them into one row per window length; :func:`loss_by_position` keeps the position
 axis, which is where extrapolation failures show (the loss is flat up to the training length and then
 either stays flat or climbs). :func:`scaled_ropes` builds the context-extension variants of a trained
-model's RoPE (:mod:`embedkit.rope_scaling`), to be swapped in with :meth:`PositionLM.set_rope`.
+model's RoPE (:mod:`embedkit.rotary.scaling`), to be swapped in with :meth:`PositionLM.set_rope`.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def scaled_ropes(rope, *, factor: float, original_length: int, kinds=EXTENSIONS)
     once a sequence is longer than ``original_length`` (NTK-aware, no change up to it); ``yarn`` interpolates
     only the slow pairs and scales the logits.
     """
-    from ..rotary import RoPE
+    from ..rotary import RoPE, get_scaling
 
     if not isinstance(rope, RoPE):
         raise TypeError(f"rope must be an embedkit.rotary.RoPE (a trained model's model.rope), got {checks.describe(rope)}")
@@ -100,7 +100,7 @@ def scaled_ropes(rope, *, factor: float, original_length: int, kinds=EXTENSIONS)
     out = {}
     for kind in kinds:
         scaling = {"rope_type": kind, "factor": float(factor)}
-        if kind != "linear":  # position interpolation needs no reference length
+        if "original_max_position_embeddings" in get_scaling(kind).required:  # linear needs no reference length
             scaling["original_max_position_embeddings"] = int(original_length)
         out[kind] = RoPE(rope.head_dim, base=rope.base, layout=rope.layout, rotary_fraction=rope.rotary_fraction,
                          max_positions=rope.max_positions, scaling=scaling)

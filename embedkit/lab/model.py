@@ -1,17 +1,19 @@
 """A small decoder-only transformer whose only moving part is how it learns position.
 
 Every model in the lab is the same stack: a token embedding, ``n_layers`` pre-norm blocks (causal
-:class:`embedkit.attention.SelfAttention` then a GELU MLP, each with a residual connection), a final layer
-norm and a linear read-out to next-character logits. The ``scheme`` decides where position enters:
+:class:`embedkit.positions.attention.SelfAttention` then a GELU MLP, each with a residual connection), a final
+layer norm and a linear read-out to next-character logits. The ``scheme`` decides where position enters; each
+is an entry of the registry :data:`embedkit.positions.schemes.POSITION_SCHEMES`, which declares what it acts on, and
+the model wires it in by that declaration alone (a new registered scheme needs no change here):
 
 * ``nope``: nothing; the causal mask alone lets a decoder infer order.
-* ``learned``: a trained vector per position (:class:`~embedkit.positions.LearnedPositions`), added to the input.
-* ``sinusoidal``: fixed sine/cosine vectors (:func:`~embedkit.positions.sinusoidal`), added to the input.
-* ``alibi``: a fixed linear penalty on distance (:class:`~embedkit.positions.ALiBi`), added to the scores.
-* ``t5``: a trained bias per distance bucket (:class:`~embedkit.positions.T5RelativeBias`), added to the scores.
-* ``rope``: rotation of queries and keys (:class:`~embedkit.rotary.RoPE`).
+* ``learned``: a trained vector per position (:class:`~embedkit.positions.learned.LearnedPositions`), added to the input.
+* ``sinusoidal``: fixed sine/cosine vectors (:func:`~embedkit.positions.sinusoids.sinusoidal`), added to the input.
+* ``alibi``: a fixed linear penalty on distance (:class:`~embedkit.positions.relative.ALiBi`), added to the scores.
+* ``t5``: a trained bias per distance bucket (:class:`~embedkit.positions.relative.T5RelativeBias`), added to the scores.
+* ``rope``: rotation of queries and keys (:class:`~embedkit.rotary.rope.RoPE`).
 
-The relative schemes (ALiBi, T5, RoPE) are one object shared by all layers, as in T5 and as RoPE's
+The schemes inside attention (ALiBi, T5, RoPE) are one object shared by all layers, as in T5 and as RoPE's
 frequency table is in practice; :meth:`PositionLM.set_rope` swaps the RoPE object of every layer at once
 (the lab does this at inference to try context-extension scalings on a trained model).
 """
@@ -22,10 +24,14 @@ import torch
 from torch import Tensor, nn
 
 from .. import checks
-from ..attention import SelfAttention
+from .. import rotary  # noqa: F401  (registers the "rope" scheme)
+from ..positions import schemes
+from ..positions.attention import SelfAttention, is_qk_transform
 
-SCHEMES = ("nope", "learned", "sinusoidal", "alibi", "t5", "rope")
-"""The position schemes :class:`PositionLM` knows, in the order the lab reports them."""
+__all__ = ["SCHEMES", "Block", "PositionLM"]
+
+SCHEMES = tuple(schemes.POSITION_SCHEMES)
+"""The position schemes registered when the lab is imported, in the order the lab reports them."""
 
 
 class Block(nn.Module):
@@ -49,26 +55,29 @@ class PositionLM(nn.Module):
 
     Args:
         vocab_size: number of distinct tokens.
-        scheme: one of :data:`SCHEMES`.
+        scheme: the name of a registered position scheme (:data:`SCHEMES`, or any registered since).
         d_model, n_heads, n_layers: width, heads per layer, number of blocks.
         d_ff: hidden width of the MLP (default ``4 * d_model``).
-        max_len: size of the learned position table (``"learned"`` only): the longest sequence the model
-            can be run on. Rows past the training length exist but are never trained.
-        rope_base: RoPE's base (``"rope"`` only).
-        t5_buckets, t5_max_distance: T5 relative-bias buckets and the distance from which all distances share
-            the last bucket (``"t5"`` only).
-        learned_init_std: standard deviation of the learned position vectors at initialisation. The default,
-            1, is the scale of PyTorch's token embeddings (``N(0, 1)``), so positions and tokens start as equal
-            partners, as in GPT-2 (0.01 and 0.02); rows that are never trained keep this random value.
+        options: the schemes' settings, declared in the registry; those of every registered scheme are
+            checked, the one in use reads its own. The built-in ones:
+
+            * ``max_len`` (1024): size of the learned position table (``"learned"``): the longest sequence
+              the model can be run on. Rows past the training length exist but are never trained.
+            * ``learned_init_std`` (1.0): standard deviation of the learned position vectors at
+              initialisation, the scale of PyTorch's token embeddings (``N(0, 1)``), so positions and
+              tokens start as equal partners, as in GPT-2 (0.01 and 0.02); rows that are never trained keep
+              this random value.
+            * ``t5_buckets`` (32), ``t5_max_distance`` (128): T5 relative-bias buckets and the distance from
+              which all distances share the last bucket (``"t5"``).
+            * ``rope_base`` (10000.0): RoPE's base (``"rope"``).
 
     ``forward(ids)`` takes ``LongTensor (batch, seq)`` and returns logits ``(batch, seq, vocab_size)``.
     """
 
     def __init__(self, vocab_size: int, scheme: str, *, d_model: int = 64, n_heads: int = 4, n_layers: int = 2,
-                 d_ff: int | None = None, max_len: int = 1024, rope_base: float = 10000.0,
-                 t5_buckets: int = 32, t5_max_distance: int = 128, learned_init_std: float = 1.0):
+                 d_ff: int | None = None, **options):
         super().__init__()
-        checks.choice("scheme", scheme, SCHEMES)
+        entry = schemes.get_scheme(scheme)
         vocab_size = checks.integer("vocab_size", vocab_size, minimum=2)
         d_model = checks.integer("d_model", d_model, minimum=1)
         n_heads = checks.integer("n_heads", n_heads, minimum=1)
@@ -78,51 +87,30 @@ class PositionLM(nn.Module):
         if d_model % n_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
         # settings of the other schemes are checked too: a typo should not wait for the day they are used
-        max_len = checks.integer("max_len", max_len, minimum=1)
-        rope_base = checks.real("rope_base", rope_base, minimum=1, open_min=True)
-        t5_buckets = checks.integer("t5_buckets", t5_buckets, minimum=2)
-        t5_max_distance = checks.integer("t5_max_distance", t5_max_distance, minimum=1)
-        learned_init_std = checks.real("learned_init_std", learned_init_std, minimum=0)
-        self.scheme = scheme
+        options = schemes.check_options(options)
+        self.scheme = entry.name
         self.vocab_size, self.d_model, self.n_heads = vocab_size, d_model, n_heads
         self.head_dim = d_model // n_heads
         self.embed = nn.Embedding(vocab_size, d_model)
-        self.positions = None
-        rope = bias = None
-        if scheme == "learned":
-            from ..positions import LearnedPositions
-
-            self.positions = LearnedPositions(max_len, d_model, init_std=learned_init_std)
-        elif scheme == "alibi":
-            from ..positions import ALiBi
-
-            bias = ALiBi(n_heads)
-        elif scheme == "t5":
-            from ..positions import T5RelativeBias
-
-            bias = T5RelativeBias(n_heads, num_buckets=t5_buckets, max_distance=t5_max_distance,
-                                  bidirectional=False)
-        elif scheme == "rope":
-            from ..rotary import RoPE
-
-            if self.head_dim % 2:
-                raise ValueError(f"RoPE needs an even head_dim, got d_model / n_heads = {self.head_dim}")
-            rope = RoPE(self.head_dim, base=rope_base)
-        self.blocks = nn.ModuleList(
-            Block(d_model, n_heads, d_ff or 4 * d_model, rope=rope, bias=bias) for _ in range(n_layers))
+        # built right after the token table, so the weights are drawn in the same order for every scheme
+        built = schemes.build_scheme(entry, schemes.ModelShape(d_model, n_heads, self.head_dim), options)
+        self.positions = built if entry.adds_to == "input" else None  # added to the token embeddings
+        hooks = schemes.attention_hooks(entry, built)  # {"bias": …} or {"rope": …}: one object, every layer
+        self.blocks = nn.ModuleList(Block(d_model, n_heads, d_ff or 4 * d_model, **hooks) for _ in range(n_layers))
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size)
 
     @property
     def rope(self):
-        """The RoPE object the layers use (``None`` unless the scheme is ``"rope"``)."""
+        """The RoPE object the layers use (``None`` unless the scheme transforms queries and keys)."""
         return self.blocks[0].attn.rope
 
     def set_rope(self, rope) -> None:
         """Give every layer ``rope`` (e.g. a RoPE with a context-extension scaling) in place of the current one."""
-        if self.scheme != "rope":
-            raise ValueError(f"set_rope needs a model with the 'rope' scheme, this one is {self.scheme!r}")
-        if not hasattr(rope, "rotate"):
+        if schemes.get_scheme(self.scheme).adds_to != "qk":
+            raise ValueError(f"set_rope needs a model with the 'rope' scheme (or another that transforms q and k), "
+                             f"this one is {self.scheme!r}")
+        if not is_qk_transform(rope):
             raise TypeError(f"rope must have a .rotate(x, positions) method, got {type(rope).__name__}")
         for block in self.blocks:
             block.attn.rope = rope
@@ -139,12 +127,8 @@ class PositionLM(nn.Module):
             raise ValueError(f"ids must be token ids in 0..{vocab - 1} (vocab_size={vocab}), got {bad}")
         seq = ids.shape[1]
         x = self.embed(ids)
-        if self.scheme == "learned":
+        if self.positions is not None:  # a scheme that adds (seq, d_model) to the input
             x = x + self.positions(torch.arange(seq, device=ids.device))
-        elif self.scheme == "sinusoidal":
-            from ..positions import sinusoidal
-
-            x = x + sinusoidal(seq, self.d_model).to(x.device)
         for block in self.blocks:
             x = block(x)
         return self.head(self.norm(x))

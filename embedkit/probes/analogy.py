@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from .. import checks
 from ..vectors import Vectors
 from .widget_output import show as show_in
-from ..words.analogy_scores import METHODS, cosmul
+from ..words.analogy_scores import METHODS
 from .live import MESSAGE_ERRORS, as_text, choice_param, live_or_static, message, text_probe
 
 __all__ = [
@@ -37,8 +36,9 @@ def solve_analogy(
 
     ``"3cosadd"``: cosine with the unit mean of ``b``, ``c`` and ``-a`` (exactly ``vectors.most_similar(
     positive=[b, c], negative=[a])``). ``"3cosmul"``: ``s(x,b) s(x,c) / (s(x,a) + ε)`` with
-    ``s = (1 + cos) / 2``, the package's one 3CosMul (:func:`~embedkit.words.analogy_scores.cosmul`, which
-    the evaluation uses too). ``restrict_vocab`` limits candidates to the most frequent rows.
+    ``s = (1 + cos) / 2``, exactly ``vectors.most_similar_cosmul(positive=[b, c], negative=[a])``, the
+    package's one 3CosMul, which the evaluation uses too. ``restrict_vocab`` limits candidates to the most
+    frequent rows.
     """
     if not isinstance(vectors, Vectors):
         raise TypeError(f"vectors must be an embedkit.Vectors, got {checks.describe(vectors)}")
@@ -47,19 +47,7 @@ def solve_analogy(
     method = checks.choice("method", method, METHODS)
     if method == "3cosadd":
         return vectors.most_similar(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab)
-    topn = checks.integer("topn", topn, minimum=1)
-    stop = len(vectors) if restrict_vocab is None else checks.integer(
-        "restrict_vocab", restrict_vocab, minimum=1, maximum=len(vectors))
-    rows = [vectors.row(w) for w in (a, b, c)]
-    unit = vectors.unit[:stop]
-    scores = cosmul(*(unit @ vectors.unit[r] for r in rows))
-    scores[[r for r in rows if r < stop]] = -np.inf
-    k = min(topn, stop - len({r for r in rows if r < stop}))
-    if k < 1:
-        raise ValueError(f"no candidate is left: the first {stop:,} words are all query words")
-    best = np.argpartition(-scores, k - 1)[:k]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return [(vectors.words[i], float(scores[i])) for i in best]
+    return vectors.most_similar_cosmul(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab)
 
 
 def analogy_table(

@@ -6,7 +6,7 @@ published book) and a live face (ipywidgets, for Binder/JupyterLab). Their callb
 and :func:`score_table`, are plain functions that check their arguments and raise on bad ones; the live
 faces' ``answer`` methods never raise on what a widget sends them (``None``, NaN, a string, a value out of
 range): they return a message to show instead. The frequencies are the package's
-(:func:`embedkit.rotary.inverse_frequencies`, :func:`embedkit.rope_scaling.scaled_inverse_frequencies`).
+(:func:`embedkit.rotary.inverse_frequencies`, :func:`embedkit.rotary.scaled_inverse_frequencies`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from .. import checks
 from .live import choice_param, live_or_static
 from .widget_output import show as show_in
 from ..positions import as_positions
-from ..rope_scaling import scaled_inverse_frequencies
-from ..rotary import angles, decay_bound, inverse_frequencies, mean_cos_score, wavelengths
+from ..rotary import angles, decay_bound, inverse_frequencies, mean_cos_score, scaled_inverse_frequencies, wavelengths
 
 __all__ = ["RotationDialProbe", "ScoreProbe", "dial_chart", "dial_live_chart", "dial_table", "score_chart", "score_table"]
 

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import checks
 from ..checks import describe
 from ..errors import UnknownWordError
-from ..tokens.bpe import token_label
+from ..tokens.labels import token_label
 from ..vectors import Vectors
 from .live import choice_param, live_or_static, text_probe
 

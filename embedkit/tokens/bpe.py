@@ -8,7 +8,8 @@ A vocabulary is a table ``ranks: bytes -> id``. The id doubles as the **merge ra
 earlier in training has a lower id and is merged first when encoding. That is exactly the data
 ``tiktoken`` ships for ``cl100k_base``, so the same class can load OpenAI's vocabulary
 (:meth:`BPETokenizer.from_tiktoken`) or hand its own to ``tiktoken`` for speed
-(:meth:`BPETokenizer.to_tiktoken`).
+(:meth:`BPETokenizer.to_tiktoken`). Training is in :mod:`~embedkit.tokens.bpe_train`, the printable
+token labels in :mod:`~embedkit.tokens.labels`.
 
     >>> tok = BPETokenizer.train(text, vocab_size=1000)
     >>> ids = tok.encode("Fourscore and seven years ago")
@@ -18,16 +19,10 @@ earlier in training has a lower id and is merged first when encoding. That is ex
 
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import heapq
-import json
 import operator
-import os
-from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -35,50 +30,11 @@ import regex
 
 from .. import checks
 from ..checks import describe
-from .pretokenize import CL100K_PATTERN, PATTERNS, compile_pattern, split_chunks
+from .bpe_files import read_tokenizer, write_tokenizer
+from .bpe_train import Merge, learn_merges
+from .pretokenize import CL100K_PATTERN, PATTERNS, compile_pattern, split_chunks, without_surrogates
 
-__all__ = ["BPETokenizer", "Merge", "token_label"]
-
-FORMAT = "embedkit-bpe/1"
-
-
-@dataclass(frozen=True)
-class Merge:
-    """One step of training: tokens ``left`` and ``right`` were joined into ``new`` (all ids), because the
-    pair occurred ``count`` times in the training text (counting each chunk once per occurrence)."""
-
-    left: int
-    right: int
-    new: int
-    count: int
-
-
-def token_label(piece: bytes) -> str:
-    """A printable label for a token's bytes: ``␣`` for a space, ``↵`` for a line break, ``⇥`` for a tab,
-    and ``<E2>``-style hex for bytes that are not a complete UTF-8 character on their own.
-
-    >>> token_label(b" the"), token_label(b"\\xe2\\x82")
-    ('␣the', '<E2><82>')
-    """
-    if not isinstance(piece, (bytes, bytearray)):
-        raise TypeError(f"piece must be bytes (a token's bytes, e.g. tokenizer.token_bytes(i)), got {describe(piece)}")
-    out = []
-    i = 0
-    while i < len(piece):
-        # the longest valid UTF-8 character starting at i (1 to 4 bytes)
-        for width in (1, 2, 3, 4):
-            try:
-                ch = piece[i : i + width].decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            break
-        else:
-            out.append(f"<{piece[i]:02X}>")
-            i += 1
-            continue
-        out.append({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}.get(ch, ch if ch.isprintable() else f"<U+{ord(ch):04X}>"))
-        i += width
-    return "".join(out)
+__all__ = ["BPETokenizer"]
 
 
 class BPETokenizer:
@@ -204,9 +160,10 @@ class BPETokenizer:
         """Learn ``vocab_size - 256 - len(special_tokens)`` new tokens from ``text`` by merging pairs.
 
         Each step merges the most frequent adjacent pair of tokens (ties: the pair with the smaller ids).
-        Pair counts are kept up to date **incrementally**: merging a pair rewrites only the chunks that
-        contain it and adjusts the counts of their neighbouring pairs, instead of recounting the corpus.
-        A max-heap with lazy deletion finds the next best pair.
+        The steps (count pairs, pick the best, merge it) are in :mod:`~embedkit.tokens.bpe_train`; pair
+        counts are kept up to date **incrementally**: merging a pair rewrites only the chunks that contain
+        it and adjusts the counts of their neighbouring pairs, instead of recounting the corpus. A max-heap
+        with lazy deletion finds the next best pair.
 
         Args:
             text: training text. Occurrences of the special tokens in it are cut out before counting; lone
@@ -218,7 +175,7 @@ class BPETokenizer:
 
         Training stops early (with a smaller vocabulary) if no pair occurs twice any more.
         """
-        text = _without_surrogates(checks.text("text", text))
+        text = without_surrogates(checks.text("text", text))
         specials = list(dict.fromkeys(checks.strings("special_tokens", special_tokens)))
         checks.integer("vocab_size", vocab_size)
         if vocab_size < 256 + len(specials):
@@ -230,69 +187,7 @@ class BPETokenizer:
         if progress is not None and not callable(progress):
             raise TypeError(f"progress must be a function progress(made, wanted) or None, got {describe(progress)}")
         wanted = vocab_size - 256 - len(specials)
-
-        # 1. Count chunks: identical chunks ("␣the" appears thousands of times) are processed once.
-        pieces = regex.split("|".join(map(regex.escape, specials)), text) if specials else [text]
-        compiled = compile_pattern(pattern)
-        chunk_counts = Counter(chunk for piece in pieces for chunk in split_chunks(compiled, piece))
-        words: list[list[int]] = [list(chunk.encode("utf-8")) for chunk in chunk_counts]
-        freqs: list[int] = list(chunk_counts.values())
-
-        # 2. Count adjacent pairs once, and remember which words hold each pair.
-        pair_counts: defaultdict[tuple[int, int], int] = defaultdict(int)
-        where: defaultdict[tuple[int, int], set[int]] = defaultdict(set)
-        for w, (word, f) in enumerate(zip(words, freqs)):
-            for pair in zip(word, word[1:]):
-                pair_counts[pair] += f
-                where[pair].add(w)
-        heap = [(-c, pair) for pair, c in pair_counts.items()]
-        heapq.heapify(heap)
-
-        tokens = [bytes([b]) for b in range(256)]
-        index = {t: i for i, t in enumerate(tokens)}
-        merges: list[Merge] = []
-        while len(tokens) < 256 + wanted and heap:
-            # 3. The most frequent pair: pop until an entry is current (counts change under the heap).
-            neg, pair = heapq.heappop(heap)
-            count = pair_counts.get(pair, 0)
-            if count != -neg:
-                continue
-            if count < 2:
-                break
-            left, right = pair
-            joined = tokens[left] + tokens[right]
-            new = index.get(joined)  # the same bytes may already be a token, made from another split
-            if new is None:
-                new = len(tokens)
-                tokens.append(joined)
-                index[joined] = new
-            merges.append(Merge(left, right, new, count))
-            # 4. Rewrite only the words that contain the pair, and update the counts around it.
-            changed: set[tuple[int, int]] = set()
-            for w in where.pop(pair):
-                word, f = words[w], freqs[w]
-                merged = _merge_word(word, left, right, new)
-                if merged is None:  # a stale entry: an earlier merge already consumed this pair here
-                    continue
-                for p in zip(word, word[1:]):
-                    pair_counts[p] -= f
-                    changed.add(p)
-                for p in zip(merged, merged[1:]):
-                    pair_counts[p] += f
-                    where[p].add(w)
-                    changed.add(p)
-                words[w] = merged
-            pair_counts.pop(pair, None)
-            changed.discard(pair)
-            for p in changed:
-                c = pair_counts[p]
-                if c > 0:
-                    heapq.heappush(heap, (-c, p))
-                else:
-                    del pair_counts[p]
-            if progress and len(merges) % 100 == 0:
-                progress(len(tokens) - 256, wanted)
-
+        tokens, merges = learn_merges(text, wanted, pattern=pattern, specials=specials, progress=progress)
         n = len(tokens)
         return cls(
             {t: i for i, t in enumerate(tokens)},
@@ -372,7 +267,7 @@ class BPETokenizer:
     def encode_ordinary(self, text: str) -> list[int]:
         """Token ids of ``text``, treating any special-token text in it as ordinary text."""
         checks.text("text", text)
-        text = _without_surrogates(text)
+        text = without_surrogates(text)
         ids: list[int] = []
         cache = self._cache
         if len(cache) > 200_000:
@@ -476,18 +371,9 @@ class BPETokenizer:
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write the tokenizer as JSON (tokens as base64 in id order, pattern, specials, merge history)."""
-        path = _path(path)
-        record = {
-            "format": FORMAT,
-            "name": self.name,
-            "pattern": self.pattern,
-            "special_tokens": self.special_tokens,
-            "tokens": [base64.b64encode(t).decode("ascii") for t in self.tokens],
-            "merges": [[m.left, m.right, m.new, m.count] for m in self.merges],
-        }
-        path.write_text(json.dumps(record, ensure_ascii=False))
-        return path
+        """Write the tokenizer as JSON (tokens as base64 in id order, pattern, specials, merge history;
+        :mod:`~embedkit.tokens.bpe_files`)."""
+        return write_tokenizer(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> BPETokenizer:
@@ -496,67 +382,4 @@ class BPETokenizer:
         A missing file raises ``FileNotFoundError``; a file that is not a complete, consistent tokenizer
         record (not JSON, another format, missing or malformed fields) raises ``ValueError`` saying what is wrong.
         """
-        path = _path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no tokenizer file at {path}" + (" (it is a directory)" if path.is_dir() else ""))
-
-        def bad(what: str) -> ValueError:
-            return ValueError(f"{path} is not a tokenizer file written by BPETokenizer.save (format {FORMAT!r}): {what}")
-
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise bad(f"not JSON ({err})") from None
-        if not isinstance(record, dict) or record.get("format") != FORMAT:
-            raise bad(f"its format is {record.get('format') if isinstance(record, dict) else None!r}")
-        fields = {"name": str, "pattern": str, "special_tokens": dict, "tokens": list, "merges": list}
-        for key, kind in fields.items():
-            if not isinstance(record.get(key), kind):
-                raise bad(f"field {key!r} must be a {kind.__name__}, got {describe(record.get(key))}")
-        try:
-            tokens = [base64.b64decode(t, validate=True) for t in record["tokens"]]
-        except (binascii.Error, TypeError, ValueError) as err:
-            raise bad(f"a token is not base64 ({err})") from None
-        if not all(isinstance(m, list) and len(m) == 4 and all(type(x) is int for x in m) for m in record["merges"]):
-            raise bad("each merge must be a list of four integers [left, right, new, count]")
-        try:
-            return cls(
-                {t: i for i, t in enumerate(tokens)},
-                pattern=record["pattern"],
-                special_tokens=record["special_tokens"],
-                name=record["name"],
-                merges=[Merge(*m) for m in record["merges"]],
-            )
-        except (TypeError, ValueError) as err:
-            raise bad(str(err)) from None
-
-
-def _path(path: object) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path (str or pathlib.Path), got {describe(path)}")
-    return Path(path)
-
-
-def _without_surrogates(text: str) -> str:
-    """Lone surrogates (possible in a Python ``str``, impossible in UTF-8) become U+FFFD, as in ``tiktoken``."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def _merge_word(word: list[int], left: int, right: int, new: int) -> list[int] | None:
-    """``word`` with every non-overlapping ``left right`` (scanning left to right) replaced by ``new``;
-    ``None`` if the pair does not occur."""
-    out: list[int] = []
-    i, n, hit = 0, len(word), False
-    while i < n:
-        if i + 1 < n and word[i] == left and word[i + 1] == right:
-            out.append(new)
-            i += 2
-            hit = True
-        else:
-            out.append(word[i])
-            i += 1
-    return out if hit else None
+        return read_tokenizer(cls, path)

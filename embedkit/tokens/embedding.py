@@ -23,7 +23,8 @@ from torch import nn
 from .. import checks
 from ..checks import describe
 from ..vectors import Vectors
-from .bpe import BPETokenizer, token_label
+from .bpe import BPETokenizer
+from .labels import token_label
 
 __all__ = ["one_hot_lookup", "TinyLM", "train_lm", "token_vectors"]
 
@@ -188,7 +189,7 @@ def train_lm(
 
 def token_vectors(weight: torch.Tensor | np.ndarray, tokenizer: BPETokenizer, ids: Sequence[int] | None = None) -> Vectors:
     """Rows of an embedding matrix as :class:`embedkit.Vectors`, keyed by printable token labels
-    (:func:`~embedkit.tokens.bpe.token_label`, e.g. ``"␣king"``), so that the book's neighbour tools work
+    (:func:`~embedkit.tokens.labels.token_label`, e.g. ``"␣king"``), so that the book's neighbour tools work
     on tokens. ``ids`` selects rows (default: every ordinary token). Labels are made unique by suffixing
     ``#id`` where two tokens would print alike."""
     if not isinstance(tokenizer, BPETokenizer):

@@ -21,7 +21,7 @@ import regex
 
 from ..checks import describe
 
-__all__ = ["GPT2_PATTERN", "CL100K_PATTERN", "PATTERNS", "compile_pattern", "pretokenize", "split_chunks"]
+__all__ = ["GPT2_PATTERN", "CL100K_PATTERN", "PATTERNS", "compile_pattern", "pretokenize", "split_chunks", "without_surrogates"]
 
 GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 """GPT-2: contractions, an optional space plus letters / digits / other symbols, then white space."""
@@ -83,3 +83,13 @@ def pretokenize(text: str, pattern: str = CL100K_PATTERN) -> list[str]:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {describe(text)}")
     return split_chunks(compile_pattern(pattern), text)
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with lone surrogates (possible in a Python ``str``, impossible in UTF-8) replaced by U+FFFD,
+    as ``tiktoken`` does, so that it can be encoded to UTF-8."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

@@ -7,15 +7,18 @@ never answer. Two scores are in use (Levy & Goldberg, 2014, compare them):
   :meth:`embedkit.Vectors.most_similar` with ``positive=[b, c], negative=[a]``, and
   :mod:`~embedkit.words.analogy_search` finds its best answer without scoring every word.
 * **3CosMul** (Levy & Goldberg, 2014, eq. 4): :func:`cosmul`, a product of similarities instead of a sum,
-  so that one large similarity cannot drown the other two.
+  so that one large similarity cannot drown the other two. :func:`cosmul_terms` is the same rule for any
+  number of positive and negative words, and :meth:`embedkit.Vectors.most_similar_cosmul` answers with it.
 
-:func:`embedkit.words.evaluate.evaluate_analogies` and :func:`embedkit.probes.analogy.solve_analogy` both
-call :func:`cosmul`; the tests check it against gensim's ``most_similar_cosmul``.
+:func:`embedkit.words.analogies.evaluate_analogies` (in batches, and through
+:meth:`~embedkit.Vectors.most_similar_cosmul` one question at a time) and
+:func:`embedkit.probes.analogy.solve_analogy` (through :meth:`~embedkit.Vectors.most_similar_cosmul`) all
+use this one formula; the tests check it against gensim's ``most_similar_cosmul``.
 """
 
 from __future__ import annotations
 
-__all__ = ["COSMUL_EPSILON", "METHODS", "cosmul"]
+__all__ = ["COSMUL_EPSILON", "METHODS", "cosmul", "cosmul_terms"]
 
 METHODS = ("3cosadd", "3cosmul")
 """Analogy methods: ``"3cosadd"`` (vector offset, Mikolov et al. 2013) and ``"3cosmul"`` (Levy & Goldberg 2014)."""
@@ -47,8 +50,7 @@ def cosmul(cos_a, cos_b, cos_c, *, epsilon: float = COSMUL_EPSILON, inplace: boo
         The scores, same shape and type as the inputs; higher is a better answer.
     """
     if not inplace:
-        shifted = [(1 + c) / 2 for c in (cos_a, cos_b, cos_c)]
-        return shifted[1] * shifted[2] / (shifted[0] + epsilon)
+        return cosmul_terms([cos_b, cos_c], [cos_a], epsilon=epsilon)
     for c in (cos_b, cos_c):  # (x + 1) * 0.5 rounds exactly as (1 + x) / 2
         c += 1
         c *= 0.5
@@ -60,3 +62,34 @@ def cosmul(cos_a, cos_b, cos_c, *, epsilon: float = COSMUL_EPSILON, inplace: boo
     cos_a += epsilon
     cos_b /= cos_a
     return cos_b
+
+
+def cosmul_terms(positive, negative=(), *, epsilon: float = COSMUL_EPSILON):
+    """3CosMul for any number of terms: shifted cosines with the positive words multiplied in the numerator,
+    those with the negative words in the denominator.
+
+    .. math:: \\frac{\\prod_{p} s_p}{\\prod_{n} s_n + \\varepsilon}, \\qquad s = \\tfrac{1}{2}(1 + \\cos)
+
+    With positive ``[b, c]`` and negative ``[a]`` it is :func:`cosmul` (Levy & Goldberg, 2014, eq. 4);
+    with one positive word and no negative it ranks as cosine similarity does. gensim's
+    ``most_similar_cosmul`` computes the same products, in the same order.
+
+    Args:
+        positive: a non-empty list of cosine arrays (NumPy or torch, one shape), one per positive word.
+        negative: a list of cosine arrays of the same shape, one per negative word (may be empty: the
+            denominator is then :math:`1 + \\varepsilon`).
+        epsilon: keeps the ratio finite where a negative word's shifted cosine is 0.
+
+    Returns:
+        The scores, same shape and type as the inputs; higher is a better answer.
+    """
+    positive, negative = list(positive), list(negative)
+    if not positive:
+        raise ValueError("3CosMul needs at least one positive term")
+    numerator = (1 + positive[0]) / 2
+    for cos in positive[1:]:
+        numerator = numerator * ((1 + cos) / 2)
+    denominator = 1.0
+    for i, cos in enumerate(negative):
+        denominator = (1 + cos) / 2 if i == 0 else denominator * ((1 + cos) / 2)
+    return numerator / (denominator + epsilon)

@@ -20,8 +20,10 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from .. import checks
-from ..vectors import Vectors
+from .trained import SVDVectors
 from .vocab import build_vocab, check_positive_int, check_seed, encode
+
+__all__ = ["cooccurrence_matrix", "ppmi", "ppmi_svd", "truncated_svd"]
 
 
 def cooccurrence_matrix(ids: np.ndarray, sentence: np.ndarray, n_words: int, window: int,
@@ -124,7 +126,7 @@ def ppmi_svd(
     cds: float = 0.75,
     eig: float = 0.5,
     seed: int = 0,
-) -> Vectors:
+) -> SVDVectors:
     """Count-based word vectors: co-occurrence counts → PPMI → truncated SVD.
 
     Args:
@@ -138,8 +140,9 @@ def ppmi_svd(
         seed: seeds the randomized SVD.
 
     Returns:
-        :class:`embedkit.Vectors`, most frequent word first, shape ``(n_words, dim)``. Extra attributes:
-        ``counts`` (word counts), ``singular_values`` (``(dim,)``), ``ppmi`` (the sparse PPMI matrix).
+        :class:`~embedkit.words.trained.SVDVectors` (an :class:`embedkit.Vectors`), most frequent word first,
+        shape ``(n_words, dim)``, with ``counts`` (word counts), ``singular_values`` (``(dim,)``) and ``ppmi``
+        (the sparse PPMI matrix).
     """
     check_positive_int("dim", dim)
     check_positive_int("window", window)
@@ -153,7 +156,5 @@ def ppmi_svd(
     m = ppmi(cooccurrence_matrix(ids, sentence, len(vocab), window), cds)
     u, s, _ = truncated_svd(m, dim, seed=seed)
     u *= np.sign(u[np.abs(u).argmax(0), range(dim)])  # a fixed sign per column, for reproducible pictures
-    out = Vectors((u * s**eig).astype(np.float32), vocab.words)
-    out.counts, out.singular_values, out.ppmi = vocab.counts, s, m
-    return out
+    return SVDVectors((u * s**eig).astype(np.float32), vocab.words, counts=vocab.counts, singular_values=s, ppmi=m)
 

@@ -21,9 +21,19 @@ import numpy as np
 import torch
 
 from ..errors import UnknownWordError
-from ..vectors import Vectors
+from .trained import Word2VecVectors
 from .vocab import build_vocab, check_positive_int, encode, keep_probabilities
 from .word2vec import Bags, NegativeSamplingTrainer, _check_common, _SkipGram
+
+__all__ = [
+    "FNV_OFFSET",
+    "FNV_PRIME",
+    "FastTextVectors",
+    "character_ngrams",
+    "fnv1a_hash",
+    "ngram_buckets",
+    "train_fasttext",
+]
 
 FNV_OFFSET = 2166136261
 FNV_PRIME = 16777619
@@ -68,7 +78,7 @@ def ngram_buckets(word: str, minn: int = 3, maxn: int = 6, bucket: int = 2_000_0
     return [fnv1a_hash(g) % bucket for g in character_ngrams(word, minn, maxn)]
 
 
-class FastTextVectors(Vectors):
+class FastTextVectors(Word2VecVectors):
     """Word vectors that can also embed words they have never seen.
 
     ``vectors[i]`` is the vector of the known word ``words[i]``: the mean of its own row and its n-gram rows.
@@ -80,11 +90,13 @@ class FastTextVectors(Vectors):
         ngram_vectors: ``(n_buckets_used, dim)`` the trained n-gram rows.
         bucket_rows: bucket number → row of ``ngram_vectors``.
         minn, maxn, bucket: the n-gram settings.
+        counts, history, seconds, output: as in :class:`~embedkit.words.trained.Word2VecVectors`.
     """
 
     def __init__(self, vectors: np.ndarray, words: Sequence[str], ngram_vectors: np.ndarray,
-                 bucket_rows: dict[int, int], minn: int, maxn: int, bucket: int):
-        super().__init__(vectors, words)
+                 bucket_rows: dict[int, int], minn: int, maxn: int, bucket: int, *, counts: np.ndarray,
+                 history: list[dict], seconds: float, output: np.ndarray):
+        super().__init__(vectors, words, counts=counts, history=history, seconds=seconds, output=output)
         self.ngram_vectors = ngram_vectors
         self.bucket_rows = bucket_rows
         self.minn, self.maxn, self.bucket = minn, maxn, bucket
@@ -226,6 +238,6 @@ def train_fasttext(
     # a known word's vector: the mean of its own row and its n-gram rows
     word_vectors = torch.zeros(n, dim).index_add_(
         0, torch.repeat_interleave(torch.arange(n), trainer.lengths), w_in[trainer.rows]) / trainer.lengths.unsqueeze(1)
-    out = FastTextVectors(word_vectors.numpy(), vocab.words, w_in[n:].numpy(), bucket_rows, minn, maxn, bucket)
-    out.history, out.counts, out.output, out.seconds = trainer.history, vocab.counts, trainer.w_out.numpy(), trainer.seconds
-    return out
+    return FastTextVectors(word_vectors.numpy(), vocab.words, w_in[n:].numpy(), bucket_rows, minn, maxn, bucket,
+                           counts=vocab.counts, history=trainer.history, seconds=trainer.seconds,
+                           output=trainer.w_out.numpy())

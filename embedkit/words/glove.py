@@ -21,9 +21,11 @@ import numpy as np
 import torch
 
 from .. import checks
-from ..vectors import Vectors
 from .cooccurrence import cooccurrence_matrix
+from .trained import GloVeVectors
 from .vocab import build_vocab, check_positive_int, check_seed, diverged, encode
+
+__all__ = ["train_glove", "weighting"]
 
 
 def weighting(x: np.ndarray | torch.Tensor, x_max: float = 100.0, alpha: float = 0.75):
@@ -45,7 +47,7 @@ def train_glove(
     seed: int = 0,
     learning_rate: float = 0.05,
     batch_size: int = 4096,
-) -> Vectors:
+) -> GloVeVectors:
     """Train GloVe vectors on ``sentences``.
 
     Args:
@@ -61,10 +63,11 @@ def train_glove(
             a word met twice in a batch gets two updates computed from the same values).
 
     Returns:
-        :class:`embedkit.Vectors` of ``w + w̃``, most frequent word first, ``(n_words, dim)``. Extra attributes:
-        ``history`` (one ``{"epoch", "loss", "seconds"}`` dict per epoch, the loss being ``J`` divided by the
-        number of non-zero counts, measured during the epoch), ``counts``, ``cooccurrence`` (the sparse ``X``),
-        ``word``, ``context`` (``w`` and ``w̃``), ``bias`` and ``context_bias``.
+        :class:`~embedkit.words.trained.GloVeVectors` of ``w + w̃``, most frequent word first,
+        ``(n_words, dim)``, with ``history`` (one ``{"epoch", "loss", "seconds"}`` dict per epoch, the loss
+        being ``J`` divided by the number of non-zero counts, measured during the epoch), ``counts``,
+        ``cooccurrence`` (the sparse ``X``), ``word``, ``context`` (``w`` and ``w̃``), ``bias`` and
+        ``context_bias``.
 
     Raises ``ValueError`` when the loss or a parameter becomes NaN or infinite during an epoch (checked once
     per epoch), naming the fix: a smaller ``learning_rate`` or ``batch_size``.
@@ -129,8 +132,8 @@ def train_glove(
     finally:
         torch.set_num_threads(threads_before)
     w, c, b, bc = vec[:n], vec[n:], bias[:n], bias[n:]
-    out = Vectors((w + c).numpy(), vocab.words)
-    out.history, out.counts, out.cooccurrence = history, vocab.counts, x.tocsr()
-    out.word, out.context, out.bias, out.context_bias = w.numpy(), c.numpy(), b.numpy(), bc.numpy()
-    out.seconds = time.perf_counter() - start
-    return out
+    return GloVeVectors(
+        (w + c).numpy(), vocab.words, counts=vocab.counts, history=history,
+        seconds=time.perf_counter() - start, word=w.numpy(), context=c.numpy(),
+        bias=b.numpy(), context_bias=bc.numpy(), cooccurrence=x.tocsr(),
+    )

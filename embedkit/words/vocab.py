@@ -18,6 +18,18 @@ import torch
 
 from .. import checks
 
+__all__ = [
+    "AliasSampler",
+    "Vocabulary",
+    "build_vocab",
+    "check_positive_int",
+    "check_seed",
+    "diverged",
+    "encode",
+    "keep_probabilities",
+    "noise_distribution",
+]
+
 
 @dataclass(frozen=True)
 class Vocabulary:

@@ -34,9 +34,11 @@ import numpy as np
 import torch
 
 from .. import checks
-from ..vectors import Vectors
+from .trained import Word2VecVectors
 from .vocab import (AliasSampler, Vocabulary, build_vocab, check_positive_int, check_seed, diverged, encode,
                     keep_probabilities, noise_distribution)
+
+__all__ = ["Bags", "NegativeSamplingTrainer", "context_windows", "train_word2vec"]
 
 
 def context_windows(ids: np.ndarray, sentence: np.ndarray, window: int, rng: np.random.Generator,
@@ -320,7 +322,7 @@ def train_word2vec(
     min_alpha: float = 1e-4,
     batch_size: int = 1024,
     workers: int = 1,
-) -> Vectors:
+) -> Word2VecVectors:
     """Train word2vec with negative sampling: skip-gram (``sg=True``) or CBOW (``sg=False``).
 
     Args:
@@ -343,10 +345,11 @@ def train_word2vec(
             default) is reproducible bit for bit; more is faster on several cores but not reproducible.
 
     Returns:
-        :class:`embedkit.Vectors` of the input vectors, most frequent word first, shape ``(n_words, dim)``.
-        Extra attributes: ``history`` (a list of ``{"epoch", "loss", "lr", "seconds"}`` dicts, the loss
-        averaged over one batch every 100 batches), ``counts`` (``(n_words,)`` word counts), ``output``
-        (``(n_words, dim)`` the output/context vectors) and ``seconds`` (training time).
+        :class:`~embedkit.words.trained.Word2VecVectors` (an :class:`embedkit.Vectors`) of the input vectors,
+        most frequent word first, shape ``(n_words, dim)``, with ``history`` (a list of ``{"epoch", "loss",
+        "lr", "seconds"}`` dicts, the loss averaged over one batch every 100 batches), ``counts``
+        (``(n_words,)`` word counts), ``output`` (``(n_words, dim)`` the output/context vectors) and
+        ``seconds`` (training time).
 
     Raises:
         TypeError, ValueError: a setting of the wrong type or out of range (``alpha`` finite and > 0,
@@ -368,10 +371,6 @@ def train_word2vec(
     return _result(trainer.w_in.numpy(), vocab, trainer)
 
 
-def _result(matrix: np.ndarray, vocab: Vocabulary, trainer: NegativeSamplingTrainer) -> Vectors:
-    out = Vectors(matrix, vocab.words)
-    out.history = trainer.history
-    out.counts = vocab.counts
-    out.output = trainer.w_out.numpy()
-    out.seconds = trainer.seconds
-    return out
+def _result(matrix: np.ndarray, vocab: Vocabulary, trainer: NegativeSamplingTrainer) -> Word2VecVectors:
+    return Word2VecVectors(matrix, vocab.words, counts=vocab.counts, history=trainer.history,
+                           seconds=trainer.seconds, output=trainer.w_out.numpy())

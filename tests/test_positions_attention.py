@@ -1,5 +1,5 @@
-"""embedkit.attention: agrees with PyTorch's fused attention, is permutation-equivariant without positions,
-masks the future, and decodes with a KV cache exactly as the full forward pass computes."""
+"""embedkit.positions.attention: agrees with PyTorch's fused attention, is permutation-equivariant without
+positions, masks the future, and decodes with a KV cache exactly as the full forward pass computes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from embedkit.attention import KVCache, SelfAttention, attention, causal_mask
 from embedkit.positions import ALiBi, T5RelativeBias
+from embedkit.positions.attention import KVCache, SelfAttention, attention, causal_mask
 
 
 def rand(*shape, seed=0):

@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from embedkit import data
-from embedkit.words import evaluate as ev
+from embedkit.words import analogy_ranking, known_words
+from embedkit.words.analogies import evaluate_analogies
 from embedkit.words.analogy_search import best_3cosadd
 
-TOL = ev.TIE_TOLERANCE
+TOL = analogy_ranking.TIE_TOLERANCE
 
 
 def _brute_force(unit: torch.Tensor, abc: np.ndarray):
@@ -73,7 +74,7 @@ def test_bounded_search_equals_scoring_every_word(seed, n, dim, n_questions, hea
 def test_bounded_search_on_glove_equals_scoring_every_word_and_skips_most():
     glove = data.glove()
     unit = torch.from_numpy(np.ascontiguousarray(glove.unit[:300_000]))
-    known = ev._known(glove, 300_000, True)
+    known = known_words.known_rows(glove, 300_000, True)
     questions = [q for qs in data.google_analogies().values() for q in qs[::10]]
     abc = np.array([[known[w.upper()] for w in (q.a, q.b, q.c)] for q in questions
                     if all(w.upper() in known for w in (q.a, q.b, q.c))])
@@ -95,8 +96,8 @@ def test_no_questions_and_tiny_vocabularies():
 def test_evaluate_analogies_reports_how_much_the_bounds_skip(restrict_vocab):
     glove = data.glove()
     sample = {s: qs[::25] for s, qs in data.google_analogies().items()}
-    add = ev.evaluate_analogies(glove, sample, restrict_vocab=restrict_vocab)
-    mul = ev.evaluate_analogies(glove, sample, method="3cosmul", restrict_vocab=restrict_vocab)
+    add = evaluate_analogies(glove, sample, restrict_vocab=restrict_vocab)
+    mul = evaluate_analogies(glove, sample, method="3cosmul", restrict_vocab=restrict_vocab)
     assert mul.scored == mul.n_evaluated * restrict_vocab  # 3CosMul scores every candidate
     assert 0 < add.scored < add.n_evaluated * restrict_vocab
 

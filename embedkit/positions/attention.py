@@ -6,9 +6,13 @@ and the outputs are permuted the same way (the chapter *Positions* shows it nume
 be put in from outside, and this module leaves three doors open for it:
 
 * add position vectors to the input before attention (learned or sinusoidal, :mod:`embedkit.positions`);
-* rotate queries and keys by their positions (``rope=``, :mod:`embedkit.rotary`);
-* add a bias that depends on the query and key positions to the scores (``bias=``, ALiBi or T5's
-  relative bias in :mod:`embedkit.positions`).
+* rotate queries and keys by their positions (``rope=``, any :class:`QKTransform` such as
+  :class:`embedkit.rotary.RoPE`);
+* add a bias that depends on the query and key positions to the scores (``bias=``, any :class:`ScoreBias`
+  such as ALiBi or T5's relative bias in :mod:`embedkit.positions.relative`).
+
+:data:`HOOKS` says which door a position scheme that acts inside attention goes through; the registry of
+schemes (:mod:`embedkit.positions.schemes`) declares for each scheme what it acts on.
 
 :func:`attention` is the bare operation; :class:`SelfAttention` is a layer with projections and heads;
 :class:`KVCache` holds the keys and values of past tokens for decoding one token at a time.
@@ -18,14 +22,50 @@ Shapes follow PyTorch's convention ``(batch, heads, seq, head_dim)``.
 from __future__ import annotations
 
 import math
+from typing import Protocol, runtime_checkable
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
-from . import checks
+from .. import checks
+from .indices import flag
 
-__all__ = ["KVCache", "SelfAttention", "attention", "causal_mask"]
+__all__ = ["HOOKS", "KVCache", "QKTransform", "ScoreBias", "SelfAttention", "attention", "causal_mask", "is_qk_transform",
+           "is_score_bias"]
+
+
+@runtime_checkable
+class QKTransform(Protocol):
+    """What ``SelfAttention(rope=...)`` takes: ``rotate(x, positions)`` with ``x: (batch, heads, seq,
+    head_dim)`` and ``positions: LongTensor (seq,)``, returning ``x``'s shape; applied to queries and keys
+    (keys before caching). :class:`embedkit.rotary.RoPE` is one."""
+
+    def rotate(self, x: Tensor, positions: Tensor) -> Tensor: ...
+
+
+@runtime_checkable
+class ScoreBias(Protocol):
+    """What ``SelfAttention(bias=...)`` takes: a callable ``(q_positions (q_len,), k_positions (k_len,)) ->
+    (heads, q_len, k_len)`` added to the scaled scores. :class:`embedkit.positions.ALiBi` and
+    :class:`embedkit.positions.T5RelativeBias` are two."""
+
+    def __call__(self, q_positions: Tensor, k_positions: Tensor) -> Tensor: ...
+
+
+HOOKS = {"qk": "rope", "scores": "bias"}
+"""The keyword of :class:`SelfAttention` through which a position scheme enters, by what it acts on:
+queries and keys (``"qk"``: ``rope=``, a :class:`QKTransform`) or the scores (``"scores"``: ``bias=``, a
+:class:`ScoreBias`). Schemes that add to the input embeddings do not enter attention at all."""
+
+
+def is_qk_transform(value) -> bool:
+    """True if ``value`` can be ``rope=``: it has a callable ``rotate`` (a :class:`QKTransform`)."""
+    return isinstance(value, QKTransform) and callable(value.rotate)
+
+
+def is_score_bias(value) -> bool:
+    """True if ``value`` can be ``bias=``: it is callable (a :class:`ScoreBias`)."""
+    return isinstance(value, ScoreBias)
 
 
 def _check_4d(name: str, t: Tensor) -> None:
@@ -35,12 +75,6 @@ def _check_4d(name: str, t: Tensor) -> None:
         raise ValueError(f"{name} must have shape (batch, heads, seq, head_dim), got {tuple(t.shape)}")
     if not t.is_floating_point():
         raise TypeError(f"{name} must have a floating dtype, got {t.dtype}")
-
-
-def _check_flag(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {checks.describe(value)}")
-    return bool(value)
 
 
 def causal_mask(q_len: int, k_len: int | None = None, *, device: torch.device | str | None = None) -> Tensor:
@@ -79,7 +113,7 @@ def attention(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
     """
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_4d(name, t)
-    causal = _check_flag("causal", causal)
+    causal = flag("causal", causal)
     if k.shape != v.shape:
         raise ValueError(f"k and v must have the same shape, got {tuple(k.shape)} and {tuple(v.shape)}")
     if q.dtype != k.dtype or k.dtype != v.dtype:
@@ -166,11 +200,11 @@ class SelfAttention(nn.Module):
         d_model: width of the input and output vectors.
         n_heads: number of heads; must divide ``d_model`` (``head_dim = d_model // n_heads``).
         causal: each position attends only to itself and earlier positions (a decoder).
-        rope: ``None``, or an object with ``.rotate(x, positions)`` (``x: (batch, heads, seq, head_dim)``,
-            ``positions: LongTensor (seq,)``) applied to queries and keys (keys before caching), such as
-            :class:`embedkit.rotary.RoPE`.
-        bias: ``None``, or a callable ``(q_positions (q_len,), k_positions (k_len,)) -> (heads, q_len, k_len)``
-            added to the scores, such as :class:`embedkit.positions.ALiBi` or
+        rope: ``None``, or a :class:`QKTransform` (``.rotate(x, positions)``, ``x: (batch, heads, seq,
+            head_dim)``, ``positions: LongTensor (seq,)``) applied to queries and keys (keys before
+            caching), such as :class:`embedkit.rotary.RoPE`.
+        bias: ``None``, or a :class:`ScoreBias` (a callable ``(q_positions (q_len,), k_positions (k_len,))
+            -> (heads, q_len, k_len)``) added to the scores, such as :class:`embedkit.positions.ALiBi` or
             :class:`embedkit.positions.T5RelativeBias` (an ``nn.Module``, whose parameters then train
             with the layer).
 
@@ -182,11 +216,11 @@ class SelfAttention(nn.Module):
         super().__init__()
         d_model = checks.integer("d_model", d_model, minimum=1)
         n_heads = checks.integer("n_heads", n_heads, minimum=1)
-        causal = _check_flag("causal", causal)
-        if rope is not None and not callable(getattr(rope, "rotate", None)):
+        causal = flag("causal", causal)
+        if rope is not None and not is_qk_transform(rope):
             raise TypeError(f"rope must be None or have a .rotate(x, positions) method (embedkit.rotary.RoPE), "
                             f"got {checks.describe(rope)}")
-        if bias is not None and not callable(bias):
+        if bias is not None and not is_score_bias(bias):
             raise TypeError(f"bias must be None or a callable (q_positions, k_positions) -> (heads, q_len, k_len) "
                             f"such as embedkit.positions.ALiBi, got {checks.describe(bias)}")
         if d_model % n_heads:
