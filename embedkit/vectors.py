@@ -216,14 +216,19 @@ class Vectors:
         topn: int = 10,
         restrict_vocab: int | None = None,
     ) -> list[tuple[str, float]]:
-        """The ``topn`` words closest (cosine) to ``mean(positive) − mean(negative)``, best first.
+        """The ``topn`` words closest (cosine) to ``mean(positive) − mean(negative)``,
+        best first.
 
-        ``positive`` and ``negative`` are lists of words and ``(dim,)`` vectors, or (as in gensim) a single
-        word or vector. Query words are excluded from the answer, as gensim does: ``most_similar(positive=[
-        "king", "woman"], negative=["man"])`` is the 3CosAdd analogy of Mikolov et al. (2013).
-        ``restrict_vocab`` limits the search to the first (most frequent) rows.
+        ``positive`` and ``negative`` are lists of words and ``(dim,)`` vectors, or (as
+        in gensim) a single word or vector. Query words are excluded from the answer, as
+        gensim does: ``most_similar(positive=["king", "woman"], negative=["man"])`` is
+        the 3CosAdd analogy of Mikolov et al. (2013). ``restrict_vocab`` limits the
+        search to the first (most frequent) rows.
         """
-        positive, negative = self._terms("positive", positive), self._terms("negative", negative)
+        positive, negative = (
+            self._terms("positive", positive),
+            self._terms("negative", negative),
+        )
         topn = checks.integer("topn", topn, minimum=1)
         stop = len(self) if restrict_vocab is None else checks.integer(
             "restrict_vocab", restrict_vocab, minimum=1, maximum=len(self))
@@ -233,7 +238,9 @@ class Vectors:
         k = min(topn + len(exclude), stop)
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self.words[i], float(scores[i])) for i in best if i not in exclude][:topn]
+        return [
+            (self.words[i], float(scores[i])) for i in best if i not in exclude
+        ][:topn]
 
     def most_similar_cosmul(
         self,

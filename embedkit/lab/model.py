@@ -118,13 +118,23 @@ class PositionLM(nn.Module):
     def forward(self, ids: Tensor) -> Tensor:
         """``ids: LongTensor (batch, seq)`` → logits ``(batch, seq, vocab_size)``."""
         if not isinstance(ids, Tensor):
-            raise TypeError(f"ids must be a LongTensor of shape (batch, seq), got {checks.describe(ids)}")
+            raise TypeError(
+                "ids must be a LongTensor of shape (batch, seq), "
+                f"got {checks.describe(ids)}"
+            )
         if ids.dim() != 2 or ids.dtype != torch.long:
-            raise ValueError(f"ids must be a LongTensor of shape (batch, seq), got {tuple(ids.shape)} {ids.dtype}")
-        vocab = self.embed.num_embeddings  # the table in use (a lab may swap it for a larger alphabet)
+            raise ValueError(
+                "ids must be a LongTensor of shape (batch, seq), "
+                f"got {tuple(ids.shape)} {ids.dtype}"
+            )
+        # the table in use (a lab may swap it for a larger alphabet)
+        vocab = self.embed.num_embeddings
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab):
             bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
-            raise ValueError(f"ids must be token ids in 0..{vocab - 1} (vocab_size={vocab}), got {bad}")
+            raise ValueError(
+                f"ids must be token ids in 0..{vocab - 1} (vocab_size={vocab}), "
+                f"got {bad}"
+            )
         seq = ids.shape[1]
         x = self.embed(ids)
         if self.positions is not None:  # a scheme that adds (seq, d_model) to the input

@@ -99,37 +99,56 @@ def attention(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
 
     Args:
         q: ``(batch, heads, q_len, head_dim)`` queries.
-        k, v: ``(batch, kv_heads, k_len, head_dim)`` keys and values. ``kv_heads`` is usually ``heads``;
-            if it divides ``heads``, each key/value head is shared by ``heads // kv_heads`` query heads
-            (grouped-query attention).
-        causal: mask future keys. If ``q_len < k_len`` the queries are the last ``q_len`` positions:
-            query ``i`` sits at absolute position ``k_len - q_len + i`` (decoding with a cache).
-        bias: added to the scaled scores; broadcastable to ``(batch, heads, q_len, k_len)``
-            (e.g. ALiBi or a T5 relative bias of shape ``(heads, q_len, k_len)``).
+        k, v: ``(batch, kv_heads, k_len, head_dim)`` keys and values. ``kv_heads`` is
+            usually ``heads``; if it divides ``heads``, each key/value head is shared by
+            ``heads // kv_heads`` query heads (grouped-query attention).
+        causal: mask future keys. If ``q_len < k_len`` the queries are the last
+            ``q_len`` positions: query ``i`` sits at absolute position
+            ``k_len - q_len + i`` (decoding with a cache).
+        bias: added to the scaled scores; broadcastable to
+            ``(batch, heads, q_len, k_len)`` (e.g. ALiBi or a T5 relative bias of shape
+            ``(heads, q_len, k_len)``).
 
     Returns:
-        ``(output, weights)``: output ``(batch, heads, q_len, head_dim)``, and the attention weights
-        ``(batch, heads, q_len, k_len)`` (each row sums to 1; masked entries are exactly 0).
+        ``(output, weights)``: output ``(batch, heads, q_len, head_dim)``, and the
+        attention weights ``(batch, heads, q_len, k_len)`` (each row sums to 1; masked
+        entries are exactly 0).
     """
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_4d(name, t)
     causal = flag("causal", causal)
     if k.shape != v.shape:
-        raise ValueError(f"k and v must have the same shape, got {tuple(k.shape)} and {tuple(v.shape)}")
+        raise ValueError(
+            f"k and v must have the same shape, got {tuple(k.shape)} and "
+            f"{tuple(v.shape)}"
+        )
     if q.dtype != k.dtype or k.dtype != v.dtype:
-        raise TypeError(f"q, k and v must have the same dtype, got {q.dtype}, {k.dtype} and {v.dtype}")
+        raise TypeError(
+            f"q, k and v must have the same dtype, got {q.dtype}, {k.dtype} and "
+            f"{v.dtype}"
+        )
     if q.device != k.device or k.device != v.device:
-        raise ValueError(f"q, k and v must be on the same device, got {q.device}, {k.device} and {v.device}")
+        raise ValueError(
+            f"q, k and v must be on the same device, got {q.device}, {k.device} and "
+            f"{v.device}"
+        )
     if bias is not None and not isinstance(bias, Tensor):
-        raise TypeError(f"bias must be None or a torch.Tensor broadcastable to (batch, heads, q_len, k_len), "
-                        f"got {checks.describe(bias)}")
+        raise TypeError(
+            "bias must be None or a torch.Tensor broadcastable to "
+            f"(batch, heads, q_len, k_len), got {checks.describe(bias)}"
+        )
     if q.shape[0] != k.shape[0] or q.shape[-1] != k.shape[-1]:
         raise ValueError(
-            f"q {tuple(q.shape)} and k {tuple(k.shape)} must agree in batch (dim 0) and head_dim (dim 3)")
+            f"q {tuple(q.shape)} and k {tuple(k.shape)} must agree in batch (dim 0) "
+            "and head_dim (dim 3)"
+        )
     heads, kv_heads = q.shape[1], k.shape[1]
     if heads != kv_heads:
         if kv_heads == 0 or heads % kv_heads:
-            raise ValueError(f"k/v heads ({kv_heads}) must equal or divide the query heads ({heads})")
+            raise ValueError(
+                f"k/v heads ({kv_heads}) must equal or divide the query heads "
+                f"({heads})"
+            )
         k = k.repeat_interleave(heads // kv_heads, dim=1)
         v = v.repeat_interleave(heads // kv_heads, dim=1)
     q_len, k_len = q.shape[2], k.shape[2]
@@ -143,10 +162,12 @@ def attention(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
                 f"(batch, heads, q_len, k_len) = {tuple(scores.shape)}") from err
         if scores.shape != (q.shape[0], heads, q_len, k_len):
             raise ValueError(
-                f"bias of shape {tuple(bias.shape)} does not broadcast to (batch, heads, q_len, k_len) = "
-                f"{(q.shape[0], heads, q_len, k_len)}")
+                f"bias of shape {tuple(bias.shape)} does not broadcast to "
+                f"(batch, heads, q_len, k_len) = {(q.shape[0], heads, q_len, k_len)}")
     if causal:
-        scores = scores.masked_fill(~causal_mask(q_len, k_len, device=q.device), float("-inf"))
+        scores = scores.masked_fill(
+            ~causal_mask(q_len, k_len, device=q.device), float("-inf")
+        )
     weights = torch.softmax(scores, dim=-1)
     return weights @ v, weights
 
@@ -246,26 +267,44 @@ class SelfAttention(nn.Module):
         b, s, _ = t.shape
         return t.view(b, s, self.n_heads, self.head_dim).transpose(1, 2)
 
-    def forward(self, x: Tensor, *, cache: KVCache | None = None, return_weights: bool = False):
+    def forward(
+        self,
+        x: Tensor,
+        *,
+        cache: KVCache | None = None,
+        return_weights: bool = False,
+    ):
         """``x: (batch, seq, d_model)`` → ``(batch, seq, d_model)`` (and the weights
         ``(batch, heads, seq, cached_len + seq)`` if ``return_weights``).
 
-        The new tokens sit at positions ``len(cache) … len(cache) + seq - 1`` (``0 … seq - 1`` without a
-        cache). With a cache, their keys and values are appended to it.
+        The new tokens sit at positions ``len(cache) … len(cache) + seq - 1``
+        (``0 … seq - 1`` without a cache). With a cache, their keys and values are
+        appended to it.
         """
         if not isinstance(x, Tensor):
-            raise TypeError(f"x must be a torch.Tensor of shape (batch, seq, d_model={self.d_model}), "
-                            f"got {checks.describe(x)}")
+            raise TypeError(
+                "x must be a torch.Tensor of shape "
+                f"(batch, seq, d_model={self.d_model}), got {checks.describe(x)}"
+            )
         if x.dim() != 3 or x.shape[-1] != self.d_model:
-            raise ValueError(f"x must have shape (batch, seq, d_model={self.d_model}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (batch, seq, d_model={self.d_model}), "
+                f"got {tuple(x.shape)}"
+            )
         if not x.is_floating_point():
             raise TypeError(f"x must have a floating dtype, got {x.dtype}")
         if cache is not None and not isinstance(cache, KVCache):
-            raise TypeError(f"cache must be None or a KVCache, got {checks.describe(cache)}")
+            raise TypeError(
+                f"cache must be None or a KVCache, got {checks.describe(cache)}"
+            )
         batch, seq, _ = x.shape
         start = len(cache) if cache is not None else 0
         positions = torch.arange(start, start + seq, device=x.device)
-        q, k, v = self._split(self.q_proj(x)), self._split(self.k_proj(x)), self._split(self.v_proj(x))
+        q, k, v = (
+            self._split(self.q_proj(x)),
+            self._split(self.k_proj(x)),
+            self._split(self.v_proj(x)),
+        )
         if self.rope is not None:
             q = self.rope.rotate(q, positions)
             k = self.rope.rotate(k, positions)

@@ -32,11 +32,13 @@ def _geometric_slopes(n: int) -> list[float]:
 def alibi_slopes(n_heads: int) -> Tensor:
     """Per-head ALiBi slopes of Press et al. (2022), shape ``(n_heads,)``, float32.
 
-    For ``n_heads`` a power of two the slopes are the geometric sequence ``2^(-8/n), 2^(-16/n), …, 2^-8``
-    (8 heads: ``1/2, 1/4, …, 1/256``). Otherwise, with ``c`` the largest power of two below ``n_heads``,
-    they are the ``c`` slopes for ``c`` heads followed by every other slope of ``2c`` heads (the odd
-    powers, which interleave with the first set) until there are ``n_heads``; this is the rule of the
-    authors' code (12 heads: the 8-head slopes, then ``2^-0.5, 2^-1.5, 2^-2.5, 2^-3.5``).
+    For ``n_heads`` a power of two the slopes are the geometric sequence
+    ``2^(-8/n), 2^(-16/n), …, 2^-8`` (8 heads: ``1/2, 1/4, …, 1/256``). Otherwise, with
+    ``c`` the largest power of two below ``n_heads``, they are the ``c`` slopes for
+    ``c`` heads followed by every other slope of ``2c`` heads (the odd powers, which
+    interleave with the first set) until there are ``n_heads``; this is the rule of the
+    authors' code (12 heads: the 8-head slopes, then
+    ``2^-0.5, 2^-1.5, 2^-2.5, 2^-3.5``).
     """
     checks.integer("n_heads", n_heads, minimum=1)
     c = 2 ** int(math.floor(math.log2(n_heads)))
@@ -84,32 +86,46 @@ class ALiBi:
 # -- T5 relative bias ----------------------------------------------------------------------------
 
 
-def relative_position_bucket(relative_position, *, bidirectional: bool = True, num_buckets: int = 32,
-                             max_distance: int = 128) -> Tensor:
-    """T5's bucket for each relative position ``key_position - query_position`` (Raffel et al., 2020).
+def relative_position_bucket(
+    relative_position,
+    *,
+    bidirectional: bool = True,
+    num_buckets: int = 32,
+    max_distance: int = 128,
+) -> Tensor:
+    """T5's bucket for each relative position ``key_position - query_position``
+    (Raffel et al., 2020).
 
-    With ``bidirectional``, half the buckets are for keys after the query and half for keys before it;
-    without, keys after the query (which a causal model masks) all share bucket 0 and every bucket is
-    used for the past. Within one direction of ``n`` buckets, distances ``0 … n/2 - 1`` each get their own
-    bucket; larger distances share buckets whose widths grow geometrically up to ``max_distance``, and
-    everything at or beyond ``max_distance`` falls in the last bucket. The logarithm is taken in float32
+    With ``bidirectional``, half the buckets are for keys after the query and half for
+    keys before it; without, keys after the query (which a causal model masks) all share
+    bucket 0 and every bucket is used for the past. Within one direction of ``n``
+    buckets, distances ``0 … n/2 - 1`` each get their own bucket; larger distances share
+    buckets whose widths grow geometrically up to ``max_distance``, and everything at or
+    beyond ``max_distance`` falls in the last bucket. The logarithm is taken in float32
     like T5's own code, so bucket edges agree with trained checkpoints.
 
-    ``relative_position`` is an integer tensor of any shape; the result is a LongTensor of the same shape.
+    ``relative_position`` is an integer tensor of any shape; the result is a LongTensor
+    of the same shape.
     """
     _check_bucket_settings(bidirectional, num_buckets, max_distance)
-    rel = integer_tensor("relative_position", relative_position, expected="an integer tensor").long()
+    rel = integer_tensor(
+        "relative_position", relative_position, expected="an integer tensor"
+    ).long()
     n = num_buckets // 2 if bidirectional else num_buckets
     if bidirectional:
         offset = (rel > 0).long() * n  # keys after the query use the upper half
         distance = rel.abs()
     else:
         offset = torch.zeros_like(rel)
-        distance = (-rel).clamp(min=0)  # distance into the past; the future collapses to 0
+        # distance into the past; the future collapses to 0
+        distance = (-rel).clamp(min=0)
     exact = n // 2
-    # Geometric bucket for far distances: exact + (n - exact) * log(distance/exact) / log(max_distance/exact).
+    # Geometric bucket for far distances:
+    # exact + (n - exact) * log(distance/exact) / log(max_distance/exact).
     far = distance.clamp(min=1).float()
-    log_bucket = exact + (torch.log(far / exact) / math.log(max_distance / exact) * (n - exact)).long()
+    log_bucket = exact + (
+        torch.log(far / exact) / math.log(max_distance / exact) * (n - exact)
+    ).long()
     log_bucket = log_bucket.clamp(max=n - 1)
     return offset + torch.where(distance < exact, distance, log_bucket)
 

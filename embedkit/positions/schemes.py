@@ -23,11 +23,18 @@ distance, the same in every head::
     from embedkit import checks
     from embedkit.positions import Option, PositionScheme, alibi_bias, register_scheme
 
+    def slope_at_least_zero(name, value):
+        return checks.real(name, value, minimum=0)
+
     register_scheme(PositionScheme(
-        "flat_alibi", adds_to="scores", summary="one ALiBi slope shared by all heads",
+        "flat_alibi",
+        adds_to="scores",
+        summary="one ALiBi slope shared by all heads",
         # alibi_bias with one slope is (1, q_len, k_len): it broadcasts over the heads
-        build=lambda shape, options: partial(alibi_bias, torch.tensor([options["flat_slope"]])),
-        options={"flat_slope": Option(0.5, lambda name, v: checks.real(name, v, minimum=0))},
+        build=lambda shape, options: partial(
+            alibi_bias, torch.tensor([options["flat_slope"]])
+        ),
+        options={"flat_slope": Option(0.5, slope_at_least_zero)},
     ))
 
 after which ``PositionLM(vocab_size, "flat_alibi", flat_slope=0.25)`` trains with it. ``build`` receives the

@@ -51,13 +51,16 @@ def _encode(positions: Tensor, dim: int, base: float) -> Tensor:
 
 
 def sinusoidal(n_positions: int, dim: int, base: float = 10000.0) -> Tensor:
-    """Sinusoidal position encodings of Vaswani et al. (2017), shape ``(n_positions, dim)``, float32.
+    """Sinusoidal position encodings of Vaswani et al. (2017), shape
+    ``(n_positions, dim)``, float32.
 
-    ``PE[p, 2i] = sin(p · ω_i)`` and ``PE[p, 2i + 1] = cos(p · ω_i)`` with ``ω_i = base ** (-2i / dim)``
-    (:func:`sinusoidal_frequencies`). The angles are computed in float64 and only the result is cast, so
-    positions in the hundreds of thousands are still distinct.
+    ``PE[p, 2i] = sin(p · ω_i)`` and ``PE[p, 2i + 1] = cos(p · ω_i)`` with
+    ``ω_i = base ** (-2i / dim)`` (:func:`sinusoidal_frequencies`). The angles are
+    computed in float64 and only the result is cast, so positions in the hundreds of
+    thousands are still distinct.
 
-    Raises ``ValueError`` for a negative ``n_positions``, an odd or too small ``dim``, or ``base <= 1``.
+    Raises ``ValueError`` for a negative ``n_positions``, an odd or too small ``dim``,
+    or ``base <= 1``.
     """
     checks.integer("n_positions", n_positions, minimum=0)
     return _encode(torch.arange(n_positions, dtype=torch.float64), dim, base)
@@ -81,13 +84,15 @@ class SinusoidalPositions:
 
 
 def shift_matrix(k: int, dim: int, base: float = 10000.0) -> Tensor:
-    """The fixed ``(dim, dim)`` matrix ``M_k`` with ``sinusoidal(...)[p + k] == M_k @ sinusoidal(...)[p]``
-    for every position ``p``; float64.
+    """The fixed ``(dim, dim)`` matrix ``M_k`` with
+    ``sinusoidal(...)[p + k] == M_k @ sinusoidal(...)[p]`` for every position ``p``;
+    float64.
 
-    It is block diagonal: pair ``(sin pω, cos pω)`` is turned by the angle ``kω`` with the block
-    ``[[cos kω, sin kω], [-sin kω, cos kω]]``, by the angle-addition formulas. ``M_k`` depends on ``k`` but
-    not on ``p``: moving every token ``k`` places is one linear map, the same everywhere. ``k`` may be
-    negative (``M_{-k}`` is the inverse, and the transpose, of ``M_k``).
+    It is block diagonal: pair ``(sin pω, cos pω)`` is turned by the angle ``kω`` with
+    the block ``[[cos kω, sin kω], [-sin kω, cos kω]]``, by the angle-addition formulas.
+    ``M_k`` depends on ``k`` but not on ``p``: moving every token ``k`` places is one
+    linear map, the same everywhere. ``k`` may be negative (``M_{-k}`` is the inverse,
+    and the transpose, of ``M_k``).
     """
     k = checks.integer("k", k)
     omega = sinusoidal_frequencies(dim, base)

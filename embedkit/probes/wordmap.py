@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import checks
+from ..charts import CHROME
 from ..vectors import Vectors
 from .widget_output import show as show_in
 from .labels import FONT, POSITIONS, place_labels
@@ -107,8 +108,8 @@ def word_map_chart(table: pd.DataFrame, title: str | None = None) -> alt.Chart:
     labels = [
         base.transform_filter(alt.datum.label_position == name)
         .mark_text(align=align, baseline=baseline, dx=ux * layout.offset, dy=uy * layout.offset,
-                   font=FONT, fontSize=font_size, clip=True)
-        .encode(text="word:N", color="group:N")
+                   font=FONT, fontSize=font_size, clip=True, color=CHROME)
+        .encode(text="word:N")  # the neutral text colour (see embedkit.charts.CHROME): legible on any theme
         for name, ((ux, uy), align, baseline) in POSITIONS.items() if name in layout.position
     ]
     chart = alt.layer(points, *labels).add_params(groups, zoom).properties(width=width, height=height)

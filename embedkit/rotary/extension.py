@@ -63,15 +63,19 @@ def dynamic_ntk_base(base: float, dim: int, factor: float, original_max_position
     return base * ((factor * current / length) - (factor - 1)) ** (dim / (dim - 2))
 
 
-def yarn(inv_freq: torch.Tensor, dim: int, base: float, scaling: Mapping) -> tuple[torch.Tensor, float]:
-    """YaRN (Peng et al. 2023): interpolate the slow pairs, keep the fast ones, ramp in between.
+def yarn(
+    inv_freq: torch.Tensor, dim: int, base: float, scaling: Mapping
+) -> tuple[torch.Tensor, float]:
+    """YaRN (Peng et al. 2023): interpolate the slow pairs, keep the fast ones, ramp in
+    between.
 
-    A pair that turns more than ``beta_fast`` (32) times over the original context keeps ``θ_i``
-    (extrapolation is safe: it has seen every angle); one that turns fewer than ``beta_slow`` (1) times gets
-    ``θ_i / s`` (interpolation); the pair indices between the two bounds, found by solving
-    ``L·θ_i / 2π = β`` for ``i`` (floored and ceiled, clipped to ``[0, dim − 1]`` as in the reference code),
-    get a linear blend. The attention factor ``0.1·ln s + 1`` (or the ``mscale`` ratio) multiplies cos and
-    sin, so the logits grow by its square, offsetting the flatter attention of long contexts.
+    A pair that turns more than ``beta_fast`` (32) times over the original context keeps
+    ``θ_i`` (extrapolation is safe: it has seen every angle); one that turns fewer than
+    ``beta_slow`` (1) times gets ``θ_i / s`` (interpolation); the pair indices between
+    the two bounds, found by solving ``L·θ_i / 2π = β`` for ``i`` (floored and ceiled,
+    clipped to ``[0, dim − 1]`` as in the reference code), get a linear blend. The
+    attention factor ``0.1·ln s + 1`` (or the ``mscale`` ratio) multiplies cos and sin,
+    so the logits grow by its square, offsetting the flatter attention of long contexts.
     """
     factor = float(scaling["factor"])
     length = scaling["original_max_position_embeddings"]
@@ -84,11 +88,14 @@ def yarn(inv_freq: torch.Tensor, dim: int, base: float, scaling: Mapping) -> tup
     attention_factor = scaling.get("attention_factor")
     if attention_factor is None:
         if scaling.get("mscale") and scaling.get("mscale_all_dim"):
-            attention_factor = mscale(factor, scaling["mscale"]) / mscale(factor, scaling["mscale_all_dim"])
+            attention_factor = mscale(factor, scaling["mscale"]) / mscale(
+                factor, scaling["mscale_all_dim"]
+            )
         else:
             attention_factor = mscale(factor)
 
-    def pair_for(rotations: float) -> float:  # the (fractional) pair index that turns `rotations` times in L
+    # the (fractional) pair index that turns `rotations` times in L
+    def pair_for(rotations: float) -> float:
         return dim * math.log(length / (rotations * 2 * math.pi)) / (2 * math.log(base))
 
     low, high = pair_for(beta_fast), pair_for(beta_slow)
@@ -97,16 +104,20 @@ def yarn(inv_freq: torch.Tensor, dim: int, base: float, scaling: Mapping) -> tup
     low, high = max(low, 0), min(high, dim - 1)
     if low == high:
         high += 0.001
-    ramp = ((torch.arange(dim // 2, dtype=torch.float64) - low) / (high - low)).clamp(0, 1)
+    ramp = (
+        (torch.arange(dim // 2, dtype=torch.float64) - low) / (high - low)
+    ).clamp(0, 1)
     # ramp = 0: fast pair, keep θ_i; ramp = 1: slow pair, θ_i / s
     return inv_freq * (1 - ramp) + (inv_freq / factor) * ramp, float(attention_factor)
 
 
 def llama3(inv_freq: torch.Tensor, scaling: Mapping) -> torch.Tensor:
-    """Llama 3.1's scaling: sort pairs by wavelength ``λ_i = 2π/θ_i`` against the original context ``L``.
+    """Llama 3.1's scaling: sort pairs by wavelength ``λ_i = 2π/θ_i`` against the
+    original context ``L``.
 
-    ``λ_i < L/high_freq_factor``: unchanged; ``λ_i > L/low_freq_factor``: divided by ``factor``; in between,
-    a blend with weight ``(L/λ_i − low)/(high − low)`` on the unchanged frequency.
+    ``λ_i < L/high_freq_factor``: unchanged; ``λ_i > L/low_freq_factor``: divided by
+    ``factor``; in between, a blend with weight ``(L/λ_i − low)/(high − low)`` on the
+    unchanged frequency.
     """
     factor = float(scaling["factor"])
     low, high = float(scaling["low_freq_factor"]), float(scaling["high_freq_factor"])

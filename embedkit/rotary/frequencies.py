@@ -83,25 +83,42 @@ def wavelengths(inv_freq: torch.Tensor) -> torch.Tensor:
 
 
 def angles(positions, inv_freq: torch.Tensor) -> torch.Tensor:
-    """``m·θ_i`` for every position ``m`` and pair ``i``: float64 tensor ``(seq, pairs)``.
+    """``m·θ_i`` for every position ``m`` and pair ``i``: float64 tensor
+    ``(seq, pairs)``.
 
-    Computed in float64 whatever the model's dtype: in bfloat16 the representable numbers near 2048 are 16
-    apart, so positions themselves would collapse; in float32 the angle of a fast pair at position 100,000
-    would be off by about 0.004 rad.
+    Computed in float64 whatever the model's dtype: in bfloat16 the representable
+    numbers near 2048 are 16 apart, so positions themselves would collapse; in float32
+    the angle of a fast pair at position 100,000 would be off by about 0.004 rad.
     """
     positions = as_positions(positions)
     inv_freq = check_inv_freq(inv_freq)
-    return positions.to(torch.float64)[:, None] * inv_freq.to(device=positions.device, dtype=torch.float64)[None, :]
+    return (
+        positions.to(torch.float64)[:, None]
+        * inv_freq.to(device=positions.device, dtype=torch.float64)[None, :]
+    )
 
 
-def cos_sin(positions, inv_freq: torch.Tensor, *, attention_factor: float = 1.0, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(attention_factor·cos(mθ_i), attention_factor·sin(mθ_i))``, each ``(seq, pairs)``, cast to ``dtype``.
+def cos_sin(
+    positions,
+    inv_freq: torch.Tensor,
+    *,
+    attention_factor: float = 1.0,
+    dtype: torch.dtype = torch.float32,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(attention_factor·cos(mθ_i), attention_factor·sin(mθ_i))``, each
+    ``(seq, pairs)``, cast to ``dtype``.
 
-    The angles are computed in float64 (:func:`angles`); only the results are cast. ``attention_factor``
-    (YaRN, LongRoPE) multiplies both, as Hugging Face does, so a query–key logit grows by its square.
+    The angles are computed in float64 (:func:`angles`); only the results are cast.
+    ``attention_factor`` (YaRN, LongRoPE) multiplies both, as Hugging Face does, so a
+    query–key logit grows by its square.
     """
-    attention_factor = checks.real("attention_factor", attention_factor, minimum=0, open_min=True)
+    attention_factor = checks.real(
+        "attention_factor", attention_factor, minimum=0, open_min=True
+    )
     check_dtype(dtype)
     a = angles(positions, inv_freq)
-    return (a.cos() * attention_factor).to(dtype), (a.sin() * attention_factor).to(dtype)
+    return (
+        (a.cos() * attention_factor).to(dtype),
+        (a.sin() * attention_factor).to(dtype),
+    )
 

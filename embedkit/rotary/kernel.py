@@ -56,7 +56,8 @@ def _check_apply(x, cos, sin, layout, out) -> None:
 
 
 def _kernel(xa, xb, oa, ob, c, s, tmp) -> None:
-    """``(a, b) → (a·c − b·s, b·c + a·s)`` written into ``(oa, ob)``; ``tmp`` is scratch when in place."""
+    """``(a, b) → (a·c − b·s, b·c + a·s)`` written into ``(oa, ob)``; ``tmp`` is scratch
+    when in place."""
     if tmp is None:
         torch.mul(xa, c, out=oa)
         oa.addcmul_(xb, s, value=-1)
@@ -131,25 +132,42 @@ class _Rotate(torch.autograd.Function):
         return apply(grad, cos, -sin, layout=ctx.layout), None, None, None
 
 
-def apply(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, *, layout: str = "half", out: torch.Tensor | None = None) -> torch.Tensor:
-    """Rotate every pair of channels of ``x`` by the angles whose cosines and sines are given.
+def apply(
+    x: torch.Tensor,
+    cos: torch.Tensor,
+    sin: torch.Tensor,
+    *,
+    layout: str = "half",
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Rotate every pair of channels of ``x`` by the angles whose cosines and sines are
+    given.
 
     Args:
         x: ``(..., seq, head_dim)`` queries or keys, any floating dtype.
-        cos, sin: ``(seq, pairs)`` (or broadcastable ``(..., seq, pairs)``), same dtype and device as ``x``,
-            from :func:`cos_sin` or :meth:`RoPE.cos_sin`. The first ``2·pairs`` channels are rotated (all of
-            them unless the rotary is partial); the rest pass through unchanged.
-        layout: ``"half"`` (pair ``i`` = channels ``i, i + pairs``) or ``"interleaved"`` (``2i, 2i + 1``).
-        out: optional output tensor shaped like ``x``; pass ``out=x`` to rotate in place.
+        cos, sin: ``(seq, pairs)`` (or broadcastable ``(..., seq, pairs)``), same dtype
+            and device as ``x``, from :func:`cos_sin` or :meth:`RoPE.cos_sin`. The first
+            ``2·pairs`` channels are rotated (all of them unless the rotary is partial);
+            the rest pass through unchanged.
+        layout: ``"half"`` (pair ``i`` = channels ``i, i + pairs``) or ``"interleaved"``
+            (``2i, 2i + 1``).
+        out: optional output tensor shaped like ``x``; pass ``out=x`` to rotate
+            in place.
 
-    Returns the rotated tensor (``out`` if given). Differentiable with respect to ``x`` (and to cos/sin if
-    they require grad). On CPU the work is done chunk by chunk with in-place multiply-adds on views of the
-    two halves, so each chunk is read from memory once; see ``benchmarks/bench_rotary.py``.
+    Returns the rotated tensor (``out`` if given). Differentiable with respect to ``x``
+    (and to cos/sin if they require grad). On CPU the work is done chunk by chunk with
+    in-place multiply-adds on views of the two halves, so each chunk is read from memory
+    once; see ``benchmarks/bench_rotary.py``.
     """
     _check_apply(x, cos, sin, layout, out)
-    if torch.is_grad_enabled() and (x.requires_grad or cos.requires_grad or sin.requires_grad):
+    if torch.is_grad_enabled() and (
+        x.requires_grad or cos.requires_grad or sin.requires_grad
+    ):
         if out is not None:
-            raise ValueError("out= cannot be used when x, cos or sin require grad (autograd needs a fresh tensor)")
+            raise ValueError(
+                "out= cannot be used when x, cos or sin require grad "
+                "(autograd needs a fresh tensor)"
+            )
         if cos.requires_grad or sin.requires_grad:  # plain differentiable formula
             xa, xb = _halves(x, layout, cos.shape[-1])
             ra, rb = xa * cos - xb * sin, xb * cos + xa * sin

@@ -47,28 +47,41 @@ def layout_permutation(head_dim: int, *, rotary_fraction: float = 1.0) -> torch.
     return torch.cat([torch.arange(0, d, 2), torch.arange(1, d, 2), torch.arange(d, head_dim)])
 
 
-def convert_projection(weight: torch.Tensor, n_heads: int, *, to: str = "half", rotary_fraction: float = 1.0) -> torch.Tensor:
-    """Rewrite a query or key projection so a checkpoint trained with one layout runs with the other.
+def convert_projection(
+    weight: torch.Tensor,
+    n_heads: int,
+    *,
+    to: str = "half",
+    rotary_fraction: float = 1.0,
+) -> torch.Tensor:
+    """Rewrite a query or key projection so a checkpoint trained with one layout runs
+    with the other.
 
     Args:
-        weight: ``(n_heads * head_dim, d_model)`` (an ``nn.Linear`` weight; a bias of shape
-            ``(n_heads * head_dim,)`` works too). For the key projection pass the number of key/value heads.
+        weight: ``(n_heads * head_dim, d_model)`` (an ``nn.Linear`` weight; a bias of
+            shape ``(n_heads * head_dim,)`` works too). For the key projection pass the
+            number of key/value heads.
         n_heads: heads in this projection.
-        to: ``"half"`` converts an interleaved checkpoint (Meta) to the half layout (Hugging Face);
-            ``"interleaved"`` goes back.
+        to: ``"half"`` converts an interleaved checkpoint (Meta) to the half layout
+            (Hugging Face); ``"interleaved"`` goes back.
 
-    Returns a new tensor whose output rows are permuted within each head. Values and the output projection
-    are untouched: the rotation acts on queries and keys only, and the dot product of two vectors permuted
-    the same way is unchanged.
+    Returns a new tensor whose output rows are permuted within each head. Values and
+    the output projection are untouched: the rotation acts on queries and keys only,
+    and the dot product of two vectors permuted the same way is unchanged.
     """
     check_layout(to)
     weight = checks.tensor("weight", weight)
     if weight.dim() not in (1, 2):
-        raise ValueError(f"weight must be (n_heads * head_dim, d_model) or a bias (n_heads * head_dim,), got shape {tuple(weight.shape)}")
+        raise ValueError(
+            "weight must be (n_heads * head_dim, d_model) or a bias "
+            f"(n_heads * head_dim,), got shape {tuple(weight.shape)}"
+        )
     n_heads = checks.integer("n_heads", n_heads, minimum=1)
     rows = weight.shape[0]
     if rows % n_heads:
-        raise ValueError(f"weight has {rows} output rows, not a multiple of n_heads={n_heads}")
+        raise ValueError(
+            f"weight has {rows} output rows, not a multiple of n_heads={n_heads}"
+        )
     head_dim = rows // n_heads
     perm = layout_permutation(head_dim, rotary_fraction=rotary_fraction)
     if to == "interleaved":

@@ -23,8 +23,13 @@ book explains it), then register it. For example, a linear interpolation that ke
         out[:keep] = inv_freq[:keep]
         return out, 1.0
 
-    register_scaling(Scaling("keep_fast", _keep_fast, required=("factor",), optional=("keep",),
-                             summary="position interpolation except the fastest pairs"))
+    register_scaling(Scaling(
+        "keep_fast",
+        _keep_fast,
+        required=("factor",),
+        optional=("keep",),
+        summary="position interpolation except the fastest pairs",
+    ))
 
 after which ``RoPE(64, scaling={"rope_type": "keep_fast", "factor": 4.0, "keep": 8})`` uses it, and
 ``RoPE.from_rope_parameters`` reads it from a configuration.

@@ -222,34 +222,50 @@ class BPETokenizer:
     def encode_chunk(self, chunk: bytes) -> list[int]:
         """Encode one pre-tokenized chunk by merge rank, the rule ``tiktoken`` uses.
 
-        A chunk that is itself a token is returned whole. Otherwise start from single bytes and, while
-        possible, merge the adjacent pair whose joined bytes have the lowest rank (the leftmost if several).
+        A chunk that is itself a token is returned whole. Otherwise start from single
+        bytes and, while possible, merge the adjacent pair whose joined bytes have the
+        lowest rank (the leftmost if several).
 
-        Rescanning every pair after each merge would cost O(n²) for a chunk of n bytes (seconds for a run of
-        16,000 letters). Instead, as production encoders do, the parts form a linked list over byte offsets
-        (part ``i`` is ``chunk[i:end[i]]``, the next part starts at ``end[i]``, ``prev[i]`` starts the one
-        before) and the candidate pairs wait in a heap as ``(rank, left, stop)``, the pair that would cover
-        ``chunk[left:stop]``, so the lowest rank comes first and the leftmost among equal ranks. A merge
-        creates only the two pairs around the new part, so the whole chunk takes O(n log n). Heap entries
-        that a merge made stale are skipped when they come up. (Measured on cl100k, the heap is also faster
-        than rescanning for short chunks, from 3 bytes up, so there is no separate path for them.)
+        Rescanning every pair after each merge would cost O(n²) for a chunk of n bytes
+        (seconds for a run of 16,000 letters). Instead, as production encoders do, the
+        parts form a linked list over byte offsets (part ``i`` is ``chunk[i:end[i]]``,
+        the next part starts at ``end[i]``, ``prev[i]`` starts the one before) and the
+        candidate pairs wait in a heap as ``(rank, left, stop)``, the pair that would
+        cover ``chunk[left:stop]``, so the lowest rank comes first and the leftmost
+        among equal ranks. A merge creates only the two pairs around the new part, so
+        the whole chunk takes O(n log n). Heap entries that a merge made stale are
+        skipped when they come up. (Measured on cl100k, the heap is also faster than
+        rescanning for short chunks, from 3 bytes up, so there is no separate path
+        for them.)
         """
         if not isinstance(chunk, bytes):
-            raise TypeError(f"chunk must be bytes (e.g. text.encode('utf-8')), got {describe(chunk)}")
+            raise TypeError(
+                "chunk must be bytes (e.g. text.encode('utf-8')), "
+                f"got {describe(chunk)}"
+            )
         ranks = self.ranks
         whole = ranks.get(chunk)
         if whole is not None:
             return [whole]
         n = len(chunk)
-        end = list(range(1, n + 1))  # end[i]: where the part starting at byte i ends; -1 once merged away
-        prev = list(range(-1, n - 1))  # prev[i]: where the part before part i starts (-1: none)
-        heap = [(rank, i, i + 2) for i in range(n - 1) if (rank := ranks.get(chunk[i : i + 2])) is not None]
+        # end[i]: where the part starting at byte i ends; -1 once merged away
+        end = list(range(1, n + 1))
+        # prev[i]: where the part before part i starts (-1: none)
+        prev = list(range(-1, n - 1))
+        heap = [
+            (rank, i, i + 2)
+            for i in range(n - 1)
+            if (rank := ranks.get(chunk[i : i + 2])) is not None
+        ]
         heapq.heapify(heap)
         while heap:
-            rank, left, stop = heapq.heappop(heap)  # the lowest rank; ties: the leftmost
+            # the lowest rank; ties: the leftmost
+            rank, left, stop = heapq.heappop(heap)
             right = end[left]
             if right < 0 or right >= n or end[right] != stop:
-                continue  # stale: `left` was merged into its neighbour, or its right neighbour has changed
+                # stale: `left` was merged into its neighbour, or its right neighbour
+                # has changed
+                continue
             end[left], end[right] = stop, -1
             if stop < n:  # the new part and the one after it
                 prev[stop] = left

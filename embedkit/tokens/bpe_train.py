@@ -73,8 +73,9 @@ def count_chunks(text: str, pattern: str, specials: Sequence[str] = ()) -> tuple
 
 
 def count_pairs(words: Sequence[Sequence[int]], freqs: Sequence[int]) -> PairTable:
-    """Step 1, done once: every adjacent pair of ids, counted over the chunks ``words`` weighted by their
-    ``freqs``, with the chunks that hold it and a heap ordered by count."""
+    """Step 1, done once: every adjacent pair of ids, counted over the chunks ``words``
+    weighted by their ``freqs``, with the chunks that hold it and a heap ordered by
+    count."""
     table = PairTable()
     for w, (word, f) in enumerate(zip(words, freqs)):
         for pair in zip(word, word[1:]):
@@ -86,8 +87,9 @@ def count_pairs(words: Sequence[Sequence[int]], freqs: Sequence[int]) -> PairTab
 
 
 def best_pair(table: PairTable) -> tuple[Pair, int] | None:
-    """Step 2: the most frequent pair and its count (ties: the smaller ids), or ``None`` when no pair
-    occurs twice any more. Pops heap entries until one is current (counts change under the heap)."""
+    """Step 2: the most frequent pair and its count (ties: the smaller ids), or ``None``
+    when no pair occurs twice any more. Pops heap entries until one is current (counts
+    change under the heap)."""
     while table.heap:
         neg, pair = heapq.heappop(table.heap)
         count = table.counts.get(pair, 0)
@@ -97,16 +99,24 @@ def best_pair(table: PairTable) -> tuple[Pair, int] | None:
     return None
 
 
-def merge_pair(table: PairTable, words: list[list[int]], freqs: Sequence[int], pair: Pair, new: int) -> None:
-    """Step 3: replace ``pair`` by the id ``new`` in every chunk that holds it (``words`` is rewritten in
-    place), subtract the chunks' old pairs, add their new ones, and push the changed counts on the heap."""
+def merge_pair(
+    table: PairTable,
+    words: list[list[int]],
+    freqs: Sequence[int],
+    pair: Pair,
+    new: int,
+) -> None:
+    """Step 3: replace ``pair`` by the id ``new`` in every chunk that holds it
+    (``words`` is rewritten in place), subtract the chunks' old pairs, add their new
+    ones, and push the changed counts on the heap."""
     left, right = pair
     changed: set[Pair] = set()
     counts, where = table.counts, table.where
     for w in where.pop(pair):
         word, f = words[w], freqs[w]
         merged = _merge_word(word, left, right, new)
-        if merged is None:  # a stale entry: an earlier merge already consumed this pair here
+        # a stale entry: an earlier merge already consumed this pair here
+        if merged is None:
             continue
         for p in zip(word, word[1:]):
             counts[p] -= f
@@ -134,9 +144,10 @@ def learn_merges(
     specials: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[bytes], list[Merge]]:
-    """Up to ``wanted`` new tokens learned from ``text``: the 256 byte tokens followed by the new ones (id =
-    position), and the :class:`Merge` that made each. Stops early if no pair occurs twice any more.
-    ``progress(tokens_made, tokens_wanted)`` is called every 100 merges."""
+    """Up to ``wanted`` new tokens learned from ``text``: the 256 byte tokens followed
+    by the new ones (id = position), and the :class:`Merge` that made each. Stops early
+    if no pair occurs twice any more. ``progress(tokens_made, tokens_wanted)`` is called
+    every 100 merges."""
     words, freqs = count_chunks(text, pattern, specials)
     table = count_pairs(words, freqs)
     tokens = [bytes([b]) for b in range(256)]
@@ -148,7 +159,8 @@ def learn_merges(
             break
         (left, right), count = best
         joined = tokens[left] + tokens[right]
-        new = index.get(joined)  # the same bytes may already be a token, made from another split
+        # the same bytes may already be a token, made from another split
+        new = index.get(joined)
         if new is None:
             new = len(tokens)
             tokens.append(joined)

@@ -32,15 +32,19 @@ __all__ = ["one_hot_lookup", "TinyLM", "train_lm", "token_vectors"]
 def one_hot_lookup(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Embedding lookup written as a matrix product: ``one_hot(ids) @ weight``.
 
-    ids: integer tensor of any shape ``(...)``; weight: ``(n_vocab, d)``. Returns ``(..., d)``, equal to
-    ``weight[ids]`` (and to ``torch.nn.functional.embedding(ids, weight)``), only slower.
+    ids: integer tensor of any shape ``(...)``; weight: ``(n_vocab, d)``. Returns
+    ``(..., d)``, equal to ``weight[ids]`` (and to
+    ``torch.nn.functional.embedding(ids, weight)``), only slower.
     """
     checks.tensor("weight", weight, ndim=2, floating=True)
     checks.tensor("ids", ids)
     if ids.dtype not in (torch.int64, torch.int32):
         raise TypeError(f"ids must be an integer tensor, got {ids.dtype}")
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= weight.shape[0]):
-        raise ValueError(f"ids must lie in 0 .. {weight.shape[0] - 1} (the rows of weight), got {int(ids.min())} .. {int(ids.max())}")
+        raise ValueError(
+            f"ids must lie in 0 .. {weight.shape[0] - 1} (the rows of weight), "
+            f"got {int(ids.min())} .. {int(ids.max())}"
+        )
     return nn.functional.one_hot(ids.long(), weight.shape[0]).to(weight.dtype) @ weight
 
 

@@ -60,44 +60,62 @@ def best_3cosadd(
     block: int = 128,
     query_batch: int = 2048,
 ) -> Best3CosAdd:
-    """The best 3CosAdd candidate of every question and the two best scores, query words excluded.
+    """The best 3CosAdd candidate of every question and the two best scores, query words
+    excluded.
 
     Args:
-        unit: ``(n, dim)`` float32 unit rows, most frequent first (every row is a candidate).
+        unit: ``(n, dim)`` float32 unit rows, most frequent first (every row is a
+            candidate).
         abc: ``(questions, 3)`` rows of *a*, *b*, *c* in ``unit``.
-        tie_tolerance: how close (relative to ``max(1, |score|)``) a runner-up must come to the best
-            score for the caller to call it a near tie; the search keeps exact runners-up that close.
+        tie_tolerance: how close (relative to ``max(1, |score|)``) a runner-up must come
+            to the best score for the caller to call it a near tie; the search keeps
+            exact runners-up that close.
         head: rows scored for every question before any bound is used.
         block: rows per bounded block (smaller blocks bound tighter but loop more).
-        query_batch: questions per matrix product in the head (memory: ``query_batch × head`` floats).
+        query_batch: questions per matrix product in the head (memory:
+            ``query_batch × head`` floats).
 
     Returns:
-        :class:`Best3CosAdd`: best rows, scores and how many scores were computed. The runner-up's score
-        is exact whenever it is within the tie tolerance of the best; otherwise it is a lower value
-        (possibly ``-inf``) and only says "no near tie". A question with no candidate gets ``-inf``.
+        :class:`Best3CosAdd`: best rows, scores and how many scores were computed. The
+        runner-up's score is exact whenever it is within the tie tolerance of the best;
+        otherwise it is a lower value (possibly ``-inf``) and only says "no near tie". A
+        question with no candidate gets ``-inf``.
     """
-    head, block, query_batch = (checks.integer(name, value, minimum=1) for name, value in
-                                (("head", head), ("block", block), ("query_batch", query_batch)))
+    head, block, query_batch = (
+        checks.integer(name, value, minimum=1)
+        for name, value in (
+            ("head", head),
+            ("block", block),
+            ("query_batch", query_batch),
+        )
+    )
     tie_tolerance = checks.real("tie_tolerance", tie_tolerance, minimum=0)
-    checks.tensor("unit", unit, ndim=2, floating=True)  # finite: it comes from Vectors.unit, checked there
+    # finite: it comes from Vectors.unit, checked there
+    checks.tensor("unit", unit, ndim=2, floating=True)
     n, dim = unit.shape
     abc = checks.array("abc", abc, dtype=None)
     if abc.dtype.kind not in "iu":
         raise TypeError(f"abc must hold integer row numbers, got dtype {abc.dtype}")
     abc = abc.astype(np.int64, copy=False)
     if abc.ndim != 2 or abc.shape[1] != 3:
-        raise ValueError(f"abc must be (questions, 3) rows of a, b, c, got shape {abc.shape}")
+        raise ValueError(
+            f"abc must be (questions, 3) rows of a, b, c, got shape {abc.shape}"
+        )
     if abc.size and (abc.min() < 0 or abc.max() >= n):
         raise IndexError(f"abc holds rows outside 0..{n - 1}")
     if len(abc) == 0:
-        return Best3CosAdd(np.empty(0, dtype=np.int64), np.empty((0, 2), dtype=np.float32), 0)
+        return Best3CosAdd(
+            np.empty(0, dtype=np.int64), np.empty((0, 2), dtype=np.float32), 0
+        )
     abc_t = torch.from_numpy(abc)
     a, b, c = abc_t.unbind(1)
-    query = unit[b] - unit[a] + unit[c]  # scores stay unnormalised (x · q) until the end
+    # scores stay unnormalised (x · q) until the end
+    query = unit[b] - unit[a] + unit[c]
     norm = query.norm(dim=1)
-    # The window below the best score inside which runners-up must be exact: the caller's tie window
-    # (in x · q units, doubled for safety), plus float32 rounding of the scores *and* of the bounds,
-    # each at most a few dim·2⁻²⁴ for sums of unit-vector dot products (Higham's γ_dim).
+    # The window below the best score inside which runners-up must be exact: the
+    # caller's tie window (in x · q units, doubled for safety), plus float32 rounding of
+    # the scores *and* of the bounds, each at most a few dim·2⁻²⁴ for sums of
+    # unit-vector dot products (Higham's γ_dim).
     rounding = 8 * dim * 2.0**-24
 
     def window_of(best: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
@@ -116,17 +134,26 @@ def best_3cosadd(
         pair_of, c_of, bounds = _block_bounds(unit, abc, head, block)
         blocks_with_query_words = set(((abc[abc >= head] - head) // block).tolist())
         for k, block_bounds in enumerate(bounds):
-            # Questions whose bound for this block reaches their threshold; the rest skip it.
-            rows = ((block_bounds[pair_of] + block_bounds[c_of]) >= threshold).nonzero().squeeze(1)
+            # Questions whose bound for this block reaches their threshold; the rest
+            # skip it.
+            rows = (
+                (block_bounds[pair_of] + block_bounds[c_of]) >= threshold
+            ).nonzero().squeeze(1)
             if len(rows) == 0:
                 continue
             start = head + k * block
             scores = query[rows] @ unit[start : start + block].T
             scored += scores.numel()
-            top_scores, top_rows = _top2(scores, abc_t[rows] if k in blocks_with_query_words else None, start)
+            top_scores, top_rows = _top2(
+                scores,
+                abc_t[rows] if k in blocks_with_query_words else None,
+                start,
+            )
             records.append((rows, top_scores, top_rows))
             best_here = top_scores[:, 0]
-            threshold[rows] = torch.maximum(threshold[rows], best_here - window_of(best_here, rows))
+            threshold[rows] = torch.maximum(
+                threshold[rows], best_here - window_of(best_here, rows)
+            )
 
     return Best3CosAdd(*_merge(records, len(abc_t), norm), scored)
 

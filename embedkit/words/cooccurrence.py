@@ -26,17 +26,23 @@ from .vocab import build_vocab, check_positive_int, check_seed, encode
 __all__ = ["cooccurrence_matrix", "ppmi", "ppmi_svd", "truncated_svd"]
 
 
-def cooccurrence_matrix(ids: np.ndarray, sentence: np.ndarray, n_words: int, window: int,
-                        weighting: str = "uniform") -> sp.csr_matrix:
-    """Symmetric co-occurrence counts of word ids within ``window`` positions, inside each sentence.
+def cooccurrence_matrix(
+    ids: np.ndarray,
+    sentence: np.ndarray,
+    n_words: int,
+    window: int,
+    weighting: str = "uniform",
+) -> sp.csr_matrix:
+    """Symmetric co-occurrence counts of word ids within ``window`` positions, inside
+    each sentence.
 
     Args:
         ids, sentence: ``(n,)`` the corpus as word ids and the sentence of each token
             (:func:`~embedkit.words.vocab.encode`).
         n_words: vocabulary size.
         window: the largest distance counted.
-        weighting: ``"uniform"`` counts every pair within the window as 1; ``"harmonic"`` counts a pair
-            ``d`` words apart as ``1/d``, as GloVe does.
+        weighting: ``"uniform"`` counts every pair within the window as 1;
+            ``"harmonic"`` counts a pair ``d`` words apart as ``1/d``, as GloVe does.
 
     Returns:
         ``(n_words, n_words)`` float64 CSR matrix ``X`` with ``X[i, j] = X[j, i]``.
@@ -44,35 +50,56 @@ def cooccurrence_matrix(ids: np.ndarray, sentence: np.ndarray, n_words: int, win
     check_positive_int("window", window)
     checks.choice("weighting", weighting, ("uniform", "harmonic"))
     rows, cols, vals = [], [], []
-    for d in range(1, window + 1):  # every pair (token t, token t + d) inside one sentence, for all t at once
+    # every pair (token t, token t + d) inside one sentence, for all t at once
+    for d in range(1, window + 1):
         same = sentence[:-d] == sentence[d:]
         rows.append(ids[:-d][same])
         cols.append(ids[d:][same])
-        vals.append(np.full(int(same.sum()), 1.0 if weighting == "uniform" else 1.0 / d))
+        vals.append(
+            np.full(int(same.sum()), 1.0 if weighting == "uniform" else 1.0 / d)
+        )
     rows, cols = np.concatenate(rows), np.concatenate(cols)
-    left = sp.csr_matrix((np.concatenate(vals), (rows, cols)), shape=(n_words, n_words))  # sums duplicates
-    return (left + left.T).tocsr()  # the word on the right sees the word on the left too
+    left = sp.csr_matrix(  # sums duplicates
+        (np.concatenate(vals), (rows, cols)), shape=(n_words, n_words)
+    )
+    # the word on the right sees the word on the left too
+    return (left + left.T).tocsr()
 
 
 def ppmi(counts: sp.spmatrix, cds: float = 0.75) -> sp.csr_matrix:
     """Positive pointwise mutual information of a co-occurrence matrix.
 
-    ``PPMI(w, c) = max(0, log(#(w, c) · Σ / (#(w) · #_α(c))))`` where ``#_α(c) = #(c)^α · Σ / Σ_c' #(c')^α``
-    smooths the context distribution (``cds`` = α; 1 turns it off). Smoothing gives rare contexts a
-    little more probability, which stops them from getting huge PMI values (:cite:t:`levy2015improving`).
+    ``PPMI(w, c) = max(0, log(#(w, c) · Σ / (#(w) · #_α(c))))`` where
+    ``#_α(c) = #(c)^α · Σ / Σ_c' #(c')^α`` smooths the context distribution
+    (``cds`` = α; 1 turns it off). Smoothing gives rare contexts a little more
+    probability, which stops them from getting huge PMI values
+    (:cite:t:`levy2015improving`).
 
-    Returns a CSR matrix of the same shape; zero counts stay zero (their PMI would be −∞).
+    Returns a CSR matrix of the same shape; zero counts stay zero (their PMI would
+    be −∞).
     """
-    cds = checks.real("cds (the context-distribution smoothing exponent)", cds, minimum=0, maximum=1, open_min=True)
+    cds = checks.real(
+        "cds (the context-distribution smoothing exponent)",
+        cds,
+        minimum=0,
+        maximum=1,
+        open_min=True,
+    )
     counts = sp.csr_matrix(counts, dtype=np.float64)
     total = counts.sum()
     row = np.asarray(counts.sum(1)).ravel()
     col = np.asarray(counts.sum(0)).ravel() ** cds
     col = col / col.sum()  # smoothed P(c)
     coo = counts.tocoo()
-    pmi = np.log(coo.data * 1.0 / total) - np.log(row[coo.row] / total) - np.log(col[coo.col])
+    pmi = (
+        np.log(coo.data * 1.0 / total)
+        - np.log(row[coo.row] / total)
+        - np.log(col[coo.col])
+    )
     keep = pmi > 0
-    return sp.csr_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=counts.shape)
+    return sp.csr_matrix(
+        (pmi[keep], (coo.row[keep], coo.col[keep])), shape=counts.shape
+    )
 
 
 def _orthonormal(y: np.ndarray) -> np.ndarray:
@@ -87,23 +114,35 @@ def _orthonormal(y: np.ndarray) -> np.ndarray:
         return np.linalg.qr(y)[0]  # Householder QR: still an orthonormal basis (padded with arbitrary columns)
 
 
-def truncated_svd(matrix: sp.spmatrix, dim: int, seed: int = 0, n_iter: int = 5, oversample: int = 10):
-    """The ``dim`` largest singular triplets of a sparse matrix, by randomized SVD (Halko et al., 2011).
+def truncated_svd(
+    matrix: sp.spmatrix,
+    dim: int,
+    seed: int = 0,
+    n_iter: int = 5,
+    oversample: int = 10,
+):
+    """The ``dim`` largest singular triplets of a sparse matrix, by randomized SVD
+    (Halko et al., 2011).
 
-    A random ``(n, dim + oversample)`` test matrix is multiplied by ``A`` and ``Aᵀ`` a few times (``n_iter``
-    power iterations, re-orthonormalised each time), which finds the dominant column space of ``A``, spanned
-    by an orthonormal ``Q``. The small matrix ``B = Qᵀ A`` then has the same top singular values as ``A``;
-    we get them from the eigenvectors of ``B Bᵀ``, a ``(dim + oversample)``-square matrix.
+    A random ``(n, dim + oversample)`` test matrix is multiplied by ``A`` and ``Aᵀ`` a
+    few times (``n_iter`` power iterations, re-orthonormalised each time), which finds
+    the dominant column space of ``A``, spanned by an orthonormal ``Q``. The small
+    matrix ``B = Qᵀ A`` then has the same top singular values as ``A``; we get them from
+    the eigenvectors of ``B Bᵀ``, a ``(dim + oversample)``-square matrix.
 
     Returns ``(U, S, Vt)``: ``(m, dim)``, ``(dim,)`` descending, ``(dim, n)``.
     """
     m, n = matrix.shape
     if not 1 <= dim < min(m, n):
-        raise ValueError(f"dim must be between 1 and {min(m, n) - 1} for a {m}×{n} matrix, got {dim}")
+        raise ValueError(
+            f"dim must be between 1 and {min(m, n) - 1} for a {m}×{n} matrix, "
+            f"got {dim}"
+        )
     rng = np.random.default_rng(seed)
     matrix = sp.csr_matrix(matrix)
     transposed = matrix.T.tocsr()
-    width = min(dim + oversample, m, n)  # a sketch wider than the matrix holds nothing more
+    # a sketch wider than the matrix holds nothing more
+    width = min(dim + oversample, m, n)
     q = _orthonormal(matrix @ rng.standard_normal((n, width)))
     for _ in range(n_iter):
         q = _orthonormal(matrix @ _orthonormal(transposed @ q))
@@ -112,9 +151,14 @@ def truncated_svd(matrix: sp.spmatrix, dim: int, seed: int = 0, n_iter: int = 5,
     top = np.argsort(-eigenvalues)[:dim]
     s = np.sqrt(np.maximum(eigenvalues[top], 0))
     u_small = u_small[:, top]
-    # a zero singular value (a matrix of rank < dim) has no right vector to speak of: leave that row 0
+    # a zero singular value (a matrix of rank < dim) has no right vector to speak of:
+    # leave that row 0
     safe = np.where(s > 0, s, 1.0)
-    return q @ u_small, s, np.where(s[:, None] > 0, (u_small.T @ b) / safe[:, None], 0.0)
+    return (
+        q @ u_small,
+        s,
+        np.where(s[:, None] > 0, (u_small.T @ b) / safe[:, None], 0.0),
+    )
 
 
 def ppmi_svd(

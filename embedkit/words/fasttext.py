@@ -40,9 +40,9 @@ FNV_PRIME = 16777619
 
 
 def character_ngrams(word: str, minn: int = 3, maxn: int = 6) -> list[str]:
-    """The character n-grams of ``<word>``, ``minn ≤ n ≤ maxn``, ordered by start, then length, as fastText
-    does. Lengths count characters (Unicode code points), not bytes. Single characters at the boundaries
-    (``<`` and ``>`` alone) are never n-grams.
+    """The character n-grams of ``<word>``, ``minn ≤ n ≤ maxn``, ordered by start, then
+    length, as fastText does. Lengths count characters (Unicode code points), not bytes.
+    Single characters at the boundaries (``<`` and ``>`` alone) are never n-grams.
 
     >>> character_ngrams("where", 3, 4)
     ['<wh', '<whe', 'whe', 'wher', 'her', 'here', 'ere', 'ere>', 're>']
@@ -61,9 +61,9 @@ def character_ngrams(word: str, minn: int = 3, maxn: int = 6) -> list[str]:
 def fnv1a_hash(text: str | bytes) -> int:
     """fastText's hash of a string: 32-bit FNV-1a over its UTF-8 bytes.
 
-    One quirk is kept on purpose: the C++ code reads bytes as *signed* ``char``, so a byte ≥ 128 (any
-    non-ASCII character) is sign-extended to 32 bits before the XOR. Matching it keeps our buckets equal
-    to fastText's and gensim's.
+    One quirk is kept on purpose: the C++ code reads bytes as *signed* ``char``, so a
+    byte ≥ 128 (any non-ASCII character) is sign-extended to 32 bits before the XOR.
+    Matching it keeps our buckets equal to fastText's and gensim's.
     """
     data = text.encode("utf-8") if isinstance(text, str) else text
     h = FNV_OFFSET

@@ -29,7 +29,8 @@ __all__ = ["train_glove", "weighting"]
 
 
 def weighting(x: np.ndarray | torch.Tensor, x_max: float = 100.0, alpha: float = 0.75):
-    """GloVe's weight ``f(x) = min(1, (x / x_max) ** alpha)`` of a co-occurrence count ``x``."""
+    """GloVe's weight ``f(x) = min(1, (x / x_max) ** alpha)`` of a co-occurrence count
+    ``x``."""
     if isinstance(x, torch.Tensor):
         return torch.clamp(x / x_max, max=1.0) ** alpha
     return np.minimum(1.0, np.asarray(x, dtype=np.float64) / x_max) ** alpha
@@ -59,40 +60,67 @@ def train_glove(
         epochs: passes over the non-zero counts.
         seed: seeds the initialisation and the order of the counts.
         learning_rate: AdaGrad's initial step (0.05 in the paper).
-        batch_size: non-zero counts per tensor step (a speed knob; each step reads the parameters once, so
-            a word met twice in a batch gets two updates computed from the same values).
+        batch_size: non-zero counts per tensor step (a speed knob; each step reads the
+            parameters once, so a word met twice in a batch gets two updates computed
+            from the same values).
 
     Returns:
-        :class:`~embedkit.words.trained.GloVeVectors` of ``w + w̃``, most frequent word first,
-        ``(n_words, dim)``, with ``history`` (one ``{"epoch", "loss", "seconds"}`` dict per epoch, the loss
-        being ``J`` divided by the number of non-zero counts, measured during the epoch), ``counts``,
-        ``cooccurrence`` (the sparse ``X``), ``word``, ``context`` (``w`` and ``w̃``), ``bias`` and
-        ``context_bias``.
+        :class:`~embedkit.words.trained.GloVeVectors` of ``w + w̃``, most frequent word
+        first, ``(n_words, dim)``, with ``history`` (one
+        ``{"epoch", "loss", "seconds"}`` dict per epoch, the loss being ``J`` divided by
+        the number of non-zero counts, measured during the epoch), ``counts``,
+        ``cooccurrence`` (the sparse ``X``), ``word``, ``context`` (``w`` and ``w̃``),
+        ``bias`` and ``context_bias``.
 
-    Raises ``ValueError`` when the loss or a parameter becomes NaN or infinite during an epoch (checked once
-    per epoch), naming the fix: a smaller ``learning_rate`` or ``batch_size``.
+    Raises ``ValueError`` when the loss or a parameter becomes NaN or infinite during an
+    epoch (checked once per epoch), naming the fix: a smaller ``learning_rate`` or
+    ``batch_size``.
 
-    Reference: Pennington, Socher and Manning (2014), "GloVe: Global vectors for word representation".
+    Reference: Pennington, Socher and Manning (2014), "GloVe: Global vectors for word
+    representation".
     """
-    for name, value in (("dim", dim), ("window", window), ("epochs", epochs), ("batch_size", batch_size)):
+    for name, value in (
+        ("dim", dim),
+        ("window", window),
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+    ):
         check_positive_int(name, value)
-    x_max = checks.real("x_max (where the weighting f reaches 1)", x_max, minimum=0, open_min=True)
-    alpha = checks.real("alpha (the exponent of the weighting f)", alpha, minimum=0, maximum=1, open_min=True)
-    learning_rate = checks.real("learning_rate", learning_rate, minimum=0, open_min=True)
+    x_max = checks.real(
+        "x_max (where the weighting f reaches 1)", x_max, minimum=0, open_min=True
+    )
+    alpha = checks.real(
+        "alpha (the exponent of the weighting f)",
+        alpha,
+        minimum=0,
+        maximum=1,
+        open_min=True,
+    )
+    learning_rate = checks.real(
+        "learning_rate", learning_rate, minimum=0, open_min=True
+    )
     check_seed(seed)
     vocab = build_vocab(sentences, min_count)
     ids, sentence = encode(sentences, vocab)
-    x = cooccurrence_matrix(ids, sentence, len(vocab), window, weighting="harmonic").tocoo()
+    x = cooccurrence_matrix(
+        ids, sentence, len(vocab), window, weighting="harmonic"
+    ).tocoo()
     if x.nnz == 0:
-        raise ValueError("no two kept words ever co-occur: give longer sentences or lower min_count")
-    rows, cols = torch.from_numpy(x.row.astype(np.int64)), torch.from_numpy(x.col.astype(np.int64))
+        raise ValueError(
+            "no two kept words ever co-occur: give longer sentences or lower min_count"
+        )
+    rows, cols = (
+        torch.from_numpy(x.row.astype(np.int64)),
+        torch.from_numpy(x.col.astype(np.int64)),
+    )
     log_x = torch.from_numpy(np.log(x.data)).float()
     f_x = weighting(torch.from_numpy(x.data), x_max, alpha).float()
 
     g = torch.Generator().manual_seed(seed)
     n = len(vocab)
-    # Word vectors w (rows 0..n−1) and context vectors w̃ (rows n..2n−1) live in one matrix, so that a batch
-    # reads and writes both with one gather and one scatter. Initialised uniform in ±0.5/dim as in the C code.
+    # Word vectors w (rows 0..n−1) and context vectors w̃ (rows n..2n−1) live in one
+    # matrix, so that a batch reads and writes both with one gather and one scatter.
+    # Initialised uniform in ±0.5/dim as in the C code.
     vec = (torch.rand(2 * n, dim, generator=g) - 0.5) / dim
     bias = (torch.rand(2 * n, generator=g) - 0.5) / dim
     # AdaGrad's sums of squared gradients, starting at 1 as in the C code
@@ -100,35 +128,65 @@ def train_glove(
     history = []
     start = time.perf_counter()
     threads_before = torch.get_num_threads()
-    torch.set_num_threads(1)  # small batches: one thread per op beats thread-pool hand-offs
+    # small batches: one thread per op beats thread-pool hand-offs
+    torch.set_num_threads(1)
     try:
         for epoch in range(epochs):
-            order = torch.randperm(x.nnz, generator=g)  # visit the non-zero counts in a new random order
-            pairs = torch.stack([rows[order], cols[order] + n])  # (2, nnz): word rows, context rows
+            # visit the non-zero counts in a new random order
+            order = torch.randperm(x.nnz, generator=g)
+            # (2, nnz): word rows, context rows
+            pairs = torch.stack([rows[order], cols[order] + n])
             target, weight = log_x[order], f_x[order]
             total = 0.0
             for lo in range(0, x.nnz, batch_size):
-                idx = pairs[:, lo:lo + batch_size].reshape(-1)  # (2B,): the word rows, then the context rows
-                pair = vec.index_select(0, idx).view(2, -1, dim)  # w_i and w̃_j, (2, B, d)
+                # (2B,): the word rows, then the context rows
+                idx = pairs[:, lo:lo + batch_size].reshape(-1)
+                # w_i and w̃_j, (2, B, d)
+                pair = vec.index_select(0, idx).view(2, -1, dim)
                 both = bias.index_select(0, idx).view(2, -1)  # b_i and b̃_j
-                diff = (pair[0] * pair[1]).sum(1) + both[0] + both[1] - target[lo:lo + batch_size]  # (B,)
+                diff = (  # (B,)
+                    (pair[0] * pair[1]).sum(1)
+                    + both[0]
+                    + both[1]
+                    - target[lo:lo + batch_size]
+                )
                 fdiff = weight[lo:lo + batch_size] * diff
                 total += float(fdiff @ diff) / 2
-                # gradients of ½ f (w·w̃ + b + b̃ − log X)², already multiplied by the learning rate:
-                # for w_i it is lr·f·diff·w̃_j, for w̃_j it is lr·f·diff·w_i, for both biases lr·f·diff
+                # gradients of ½ f (w·w̃ + b + b̃ − log X)², already multiplied by
+                # the learning rate: for w_i it is lr·f·diff·w̃_j, for w̃_j it is
+                # lr·f·diff·w_i, for both biases lr·f·diff
                 fdiff = learning_rate * fdiff
                 grad = (fdiff.unsqueeze(1) * pair.flip(0)).view(-1, dim)  # (2B, d)
                 grad_b = fdiff.repeat(2)
-                # AdaGrad: each coordinate's step is divided by the root of its summed squared gradients
-                vec.index_add_(0, idx, grad * vec_sq.index_select(0, idx).rsqrt_(), alpha=-1)
-                bias.index_add_(0, idx, grad_b * bias_sq.index_select(0, idx).rsqrt_(), alpha=-1)
+                # AdaGrad: each coordinate's step is divided by the root of its summed
+                # squared gradients
+                vec.index_add_(
+                    0, idx, grad * vec_sq.index_select(0, idx).rsqrt_(), alpha=-1
+                )
+                bias.index_add_(
+                    0, idx, grad_b * bias_sq.index_select(0, idx).rsqrt_(), alpha=-1
+                )
                 vec_sq.index_add_(0, idx, grad.square_())
                 bias_sq.index_add_(0, idx, grad_b.square_())
             # once per epoch: the loss summed anyway, and one pass over the parameters
-            if not (np.isfinite(total) and bool(torch.isfinite(vec).all()) and bool(torch.isfinite(bias).all())):
-                raise diverged("GloVe", "the loss" if not np.isfinite(total) else "the vectors",
-                               f"in epoch {epoch + 1} of {epochs}", "learning_rate", learning_rate, batch_size)
-            history.append({"epoch": epoch + 1, "loss": total / x.nnz, "seconds": time.perf_counter() - start})
+            if not (
+                np.isfinite(total)
+                and bool(torch.isfinite(vec).all())
+                and bool(torch.isfinite(bias).all())
+            ):
+                raise diverged(
+                    "GloVe",
+                    "the loss" if not np.isfinite(total) else "the vectors",
+                    f"in epoch {epoch + 1} of {epochs}",
+                    "learning_rate",
+                    learning_rate,
+                    batch_size,
+                )
+            history.append({
+                "epoch": epoch + 1,
+                "loss": total / x.nnz,
+                "seconds": time.perf_counter() - start,
+            })
     finally:
         torch.set_num_threads(threads_before)
     w, c, b, bc = vec[:n], vec[n:], bias[:n], bias[n:]

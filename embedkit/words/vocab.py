@@ -136,9 +136,10 @@ def encode(sentences: Sequence[Sequence[str]], vocab: Vocabulary) -> tuple[np.nd
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     """Probability of keeping each occurrence of a word under frequent-word subsampling.
 
-    :cite:t:`mikolov2013distributed` discard a word of corpus frequency ``f = count / total`` with
-    probability ``1 − sqrt(t / f)``. Their released code (and gensim) use a slightly different rule, which
-    we follow so that results compare with gensim's::
+    :cite:t:`mikolov2013distributed` discard a word of corpus frequency
+    ``f = count / total`` with probability ``1 − sqrt(t / f)``. Their released code (and
+    gensim) use a slightly different rule, which we follow so that results compare with
+    gensim's::
 
         keep(w) = min(1, (sqrt(f / t) + 1) · t / f)
 
@@ -151,7 +152,13 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     Returns:
         ``(n_words,)`` float64 probabilities in (0, 1].
     """
-    sample = checks.real("sample (the subsampling threshold)", sample, minimum=0, maximum=1, open_max=True)
+    sample = checks.real(
+        "sample (the subsampling threshold)",
+        sample,
+        minimum=0,
+        maximum=1,
+        open_max=True,
+    )
     counts = np.asarray(counts, dtype=np.float64)
     if sample == 0:
         return np.ones_like(counts)

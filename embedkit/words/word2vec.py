@@ -99,43 +99,64 @@ class Bags(NamedTuple):
     select: torch.Tensor | None = None
 
 
-def _batch_update(w_in: torch.Tensor, w_out: torch.Tensor, inputs: torch.Tensor | Bags, targets: torch.Tensor,
-                  noise: torch.Tensor, lr: float, work: _Workspace, with_loss: bool = False) -> float:
-    """One SGD step of negative sampling on a batch of ``B`` examples; updates ``w_in`` and ``w_out`` in place.
+def _batch_update(
+    w_in: torch.Tensor,
+    w_out: torch.Tensor,
+    inputs: torch.Tensor | Bags,
+    targets: torch.Tensor,
+    noise: torch.Tensor,
+    lr: float,
+    work: _Workspace,
+    with_loss: bool = False,
+) -> float:
+    """One SGD step of negative sampling on a batch of ``B`` examples; updates ``w_in``
+    and ``w_out`` in place.
 
     Args:
         w_in, w_out: ``(n_rows, d)`` input vectors and ``(n_words, d)`` output vectors.
-        inputs: ``(B,)`` the input row of each example (skip-gram), or :class:`Bags` whose mean is the input.
+        inputs: ``(B,)`` the input row of each example (skip-gram), or :class:`Bags`
+            whose mean is the input.
         targets: ``(B,)`` the word each example must predict.
         noise: ``(B, K)`` negative samples.
         lr: the step size.
         work: reusable buffers.
 
-    Returns the mean loss ``−log σ(h·u_t) − Σ_k log σ(−h·u_k)`` if ``with_loss`` (else 0).
+    Returns the mean loss ``−log σ(h·u_t) − Σ_k log σ(−h·u_k)`` if ``with_loss``
+    (else 0).
     """
     n, dim = len(targets), w_in.shape[1]
     if isinstance(inputs, Bags):
         bags = len(inputs.counts)
-        h = torch.zeros(bags, dim).index_add_(0, inputs.owner, w_in.index_select(0, inputs.flat)) / inputs.counts
+        h = torch.zeros(bags, dim).index_add_(
+            0, inputs.owner, w_in.index_select(0, inputs.flat)
+        ) / inputs.counts
         if inputs.select is not None:
             h = h.index_select(0, inputs.select)
     else:
         h = w_in.index_select(0, inputs)  # (B, d)
-    out = torch.cat([targets.unsqueeze(1), noise], 1).view(-1)  # (B·(1 + K),): target, then noise words
+    # (B·(1 + K),): target, then noise words
+    out = torch.cat([targets.unsqueeze(1), noise], 1).view(-1)
     u, tmp = work.get((n, noise.shape[1] + 1, dim))
-    torch.index_select(w_out, 0, out, out=u.view(-1, dim))  # (B, 1 + K, d) output vectors
-    scores = torch.bmm(h.unsqueeze(1), u.transpose(1, 2)).squeeze(1)  # (B, 1 + K) dot products h·u_k
-    # The loss is −log σ(target score) − Σ log σ(−noise score); its derivative with respect to a score is
-    # σ(score) − label. We step against it: g = lr · (label − σ(score)). A noise word equal to the target
-    # is skipped, as in word2vec.
+    # (B, 1 + K, d) output vectors
+    torch.index_select(w_out, 0, out, out=u.view(-1, dim))
+    # (B, 1 + K) dot products h·u_k
+    scores = torch.bmm(h.unsqueeze(1), u.transpose(1, 2)).squeeze(1)
+    # The loss is −log σ(target score) − Σ log σ(−noise score); its derivative with
+    # respect to a score is σ(score) − label. We step against it:
+    # g = lr · (label − σ(score)). A noise word equal to the target is skipped, as in
+    # word2vec.
     g = torch.sigmoid(scores).neg_()
     g[:, 0] += 1.0
     g[:, 1:].mul_(noise != targets.unsqueeze(1))
     g.mul_(lr)
     grad_h = torch.bmm(g.unsqueeze(1), u).squeeze(1)  # (B, d) = Σ_k g_k u_k
-    w_out.index_add_(0, out, torch.mul(h.unsqueeze(1), g.unsqueeze(2), out=tmp).view(-1, dim))  # u_k += g_k h
-    if isinstance(inputs, Bags):  # every row of a mean gets the whole gradient, as in word2vec's CBOW and fastText
-        if inputs.select is not None:  # sum the gradients of the examples that share a bag
+    w_out.index_add_(  # u_k += g_k h
+        0, out, torch.mul(h.unsqueeze(1), g.unsqueeze(2), out=tmp).view(-1, dim)
+    )
+    # every row of a mean gets the whole gradient, as in word2vec's CBOW and fastText
+    if isinstance(inputs, Bags):
+        # sum the gradients of the examples that share a bag
+        if inputs.select is not None:
             grad_h = torch.zeros(bags, dim).index_add_(0, inputs.select, grad_h)
         w_in.index_add_(0, inputs.flat, grad_h.index_select(0, inputs.owner))
     else:
