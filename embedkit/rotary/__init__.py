@@ -20,6 +20,12 @@ One module per step the chapter explains:
 * :mod:`~embedkit.rotary.extension` (*extension*): the context-extension methods, registered with their keys
   in :mod:`~embedkit.rotary.scaling` (:data:`SCALINGS`); :mod:`~embedkit.rotary.hugging_face` reads them as
   a Hugging Face configuration stores them.
+* :mod:`~embedkit.rotary.partial` (*partial*): partial rotation (:func:`partial_rope`, :func:`split_scores`)
+  and the decoupled RoPE of multi-head latent attention (:class:`LatentAttention`, :func:`kv_cache_bytes`).
+* :mod:`~embedkit.rotary.mrope` (*mrope*): M-RoPE, positions (time, height, width) with the pairs split
+  between the axes (Qwen2-VL's sections, Qwen3-VL's interleaving), and the positions of a prompt with images.
+* :mod:`~embedkit.rotary.layers` (*layers*): which layers rotate (NoPE layers, :func:`rope_layers`), Llama 4's
+  :func:`attention_temperature`, Gemma 3's local and global bases (:func:`local_global_ropes`).
 """
 
 from .cache import CACHE_CHUNK, CACHE_ELEMENTS
@@ -35,7 +41,10 @@ from .frequencies import (
 )
 from .hugging_face import from_hugging_face
 from .kernel import apply
+from .layers import attention_temperature, layer_attention, local_global_ropes, local_layers, rope_layers
 from .layouts import LAYOUTS, convert_projection, layout_permutation, pair_channels
+from .mrope import MROPE_LAYOUTS, apply_mrope, mrope_cos_sin, pair_axes, rope_index
+from .partial import LatentAttention, kv_cache_bytes, partial_rope, split_scores
 from .properties import decay_bound, full_turns, mean_cos_score
 from .reference import rotate_reference
 from .rope import RoPE
@@ -45,12 +54,16 @@ __all__ = [
     "CACHE_CHUNK",
     "CACHE_ELEMENTS",
     "LAYOUTS",
+    "LatentAttention",
     "MAX_POSITIONS",
+    "MROPE_LAYOUTS",
     "SCALINGS",
     "RoPE",
     "Scaling",
     "angles",
     "apply",
+    "apply_mrope",
+    "attention_temperature",
     "base_inverse_frequencies",
     "check_scaling",
     "convert_projection",
@@ -61,17 +74,27 @@ __all__ = [
     "full_turns",
     "get_scaling",
     "inverse_frequencies",
+    "kv_cache_bytes",
+    "layer_attention",
     "layout_permutation",
     "linear",
     "llama3",
+    "local_global_ropes",
+    "local_layers",
     "longrope",
     "mean_cos_score",
+    "mrope_cos_sin",
     "pair_channels",
+    "pair_axes",
+    "partial_rope",
     "proportional",
     "register_scaling",
+    "rope_layers",
     "rotary_dim",
+    "rope_index",
     "rotate_reference",
     "scaled_inverse_frequencies",
+    "split_scores",
     "wavelengths",
     "yarn",
 ]
