@@ -106,6 +106,25 @@ def test_in_the_book_every_probe_shows_the_note_and_a_chart_with_live_controls(g
                 assert bind["min"] <= param["value"] <= bind["max"], name
 
 
+def test_every_face_displays_without_the_books_chart_setup(glove, monkeypatch):
+    """A face embeds the answers of every setting (the score probe's are over Altair's default limit of
+    5,000 rows); run without the pages' hidden `embedkit.charts.setup()` cell, as a reader running only
+    the visible cells does, each must still display."""
+    monkeypatch.setenv("EMBEDKIT_BOOK", "1")
+    rendered = []
+
+    def display(obj, raw=False):  # what Jupyter does with a chart: its spec, data transformed
+        rendered.append(obj.to_dict() if isinstance(obj, alt.TopLevelMixin) else obj)
+
+    monkeypatch.setattr("IPython.display.display", display)
+    with alt.data_transformers.enable("default", max_rows=5000):  # Altair's own default
+        for name, make in page_probes(glove).items():
+            make()._ipython_display_()
+        with pytest.raises(alt.MaxRowsError):  # the limit is in force around the faces
+            alt.Chart(pd.DataFrame({"x": range(5001)})).mark_point().to_dict()
+    assert len(rendered) == 2 * len(page_probes(glove))
+
+
 def test_note_is_the_books_one_line():
     assert NOTE == "Live in a notebook: run this cell in Binder or `make lab` to use the controls."
     assert "\n" not in NOTE

@@ -42,7 +42,11 @@ class StaticFace:
         if isinstance(self.chart, str):
             display({"text/plain": self.chart}, raw=True)
         else:
-            display(self.chart)
+            # A face embeds the answer of every setting its controls offer (the score probe's over 5,000
+            # rows): past Altair's default row limit, which guards against plotting a DataFrame by mistake.
+            # Lifted for this display only, so a reader's notebook without embedkit.charts.setup() shows it.
+            with alt.data_transformers.disable_max_rows():
+                display(self.chart)
 
     def __repr__(self) -> str:
         what = self.chart if isinstance(self.chart, str) else f"<{type(self.chart).__name__}>"
