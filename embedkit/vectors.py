@@ -188,6 +188,19 @@ class Vectors:
             raise TypeError(f"{name} must be a word, a vector, or a list of words and vectors, got {checks.describe(value)}")
         return list(value)
 
+    def _query(self, positive, negative, topn, restrict_vocab) -> tuple[list, list, int, int]:
+        """The arguments every neighbour query takes, checked in this order: ``positive`` and ``negative``
+        as lists, ``topn``, and the number of rows searched (``restrict_vocab``, default all)."""
+        positive, negative = self._terms("positive", positive), self._terms("negative", negative)
+        topn = checks.integer("topn", topn, minimum=1)
+        stop = len(self) if restrict_vocab is None else checks.integer(
+            "restrict_vocab", restrict_vocab, minimum=1, maximum=len(self))
+        return positive, negative, topn, stop
+
+    def _query_rows(self, terms: Sequence[WordOrVector]) -> set[int]:
+        """Rows of the words among a query's terms, which never answer it (as in gensim)."""
+        return {self.index[w] for w in terms if isinstance(w, str)}
+
     def query_vector(self, positive: Sequence[WordOrVector] | WordOrVector = (),
                      negative: Sequence[WordOrVector] | WordOrVector = ()) -> np.ndarray:
         """The unit-length mean of the unit vectors of ``positive`` minus those of ``negative``
@@ -225,16 +238,10 @@ class Vectors:
         the 3CosAdd analogy of Mikolov et al. (2013). ``restrict_vocab`` limits the
         search to the first (most frequent) rows.
         """
-        positive, negative = (
-            self._terms("positive", positive),
-            self._terms("negative", negative),
-        )
-        topn = checks.integer("topn", topn, minimum=1)
-        stop = len(self) if restrict_vocab is None else checks.integer(
-            "restrict_vocab", restrict_vocab, minimum=1, maximum=len(self))
+        positive, negative, topn, stop = self._query(positive, negative, topn, restrict_vocab)
         query = self.query_vector(positive, negative)
         scores = self.unit[:stop] @ query
-        exclude = {self.index[w] for w in positive + negative if isinstance(w, str)}
+        exclude = self._query_rows(positive + negative)
         k = min(topn + len(exclude), stop)
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
@@ -266,10 +273,7 @@ class Vectors:
         """
         from .words.analogy_scores import cosmul_terms  # the formula lives with the Words chapter
 
-        positive, negative = self._terms("positive", positive), self._terms("negative", negative)
-        topn = checks.integer("topn", topn, minimum=1)
-        stop = len(self) if restrict_vocab is None else checks.integer(
-            "restrict_vocab", restrict_vocab, minimum=1, maximum=len(self))
+        positive, negative, topn, stop = self._query(positive, negative, topn, restrict_vocab)
         if not positive:
             raise ValueError("give at least one word or vector in positive=: 3CosMul multiplies their similarities")
         positive = [self._check_term(f"positive[{i}]", p) for i, p in enumerate(positive)]
@@ -282,7 +286,7 @@ class Vectors:
             return np.dot(matrix, self._as_unit(term).astype(np.float32, copy=False)) / norms
 
         scores = cosmul_terms([cosines(p) for p in positive], [cosines(n) for n in negative])
-        exclude = {self.index[w] for w in positive + negative if isinstance(w, str)}
+        exclude = self._query_rows(positive + negative)
         best = top_rows(scores, topn + len(exclude))
         return [(self.words[i], float(scores[i])) for i in best if i not in exclude][:topn]
 

@@ -71,6 +71,18 @@ def keyed_vectors(vectors, stop: int | None = None):
     return kv
 
 
+def label_reference(piece: bytes) -> str:
+    """token_label by another road: Python's UTF-8 decoder with ``surrogateescape``, which turns each byte
+    that is not part of a valid character into U+DC80..U+DCFF (never the result of valid UTF-8)."""
+    out = []
+    for ch in piece.decode("utf-8", errors="surrogateescape"):
+        if 0xDC80 <= ord(ch) <= 0xDCFF:
+            out.append(f"<{ord(ch) - 0xDC00:02X}>")
+        else:
+            out.append({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}.get(ch, ch if ch.isprintable() else f"<U+{ord(ch):04X}>"))
+    return "".join(out)
+
+
 @pytest.fixture(scope="session")
 def glove():
     """Pretrained GloVe 6B 50-d from embedkit.data (loaded once per test session)."""

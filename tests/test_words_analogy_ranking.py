@@ -3,13 +3,12 @@ the evaluation, against gensim's evaluate_word_analogies."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analogy_reference import cosmul_keyed, gensim_counts, our_counts, write_questions
 from conftest import keyed_vectors
 from embedkit import Vectors
 from embedkit.data import Analogy
@@ -17,38 +16,6 @@ from embedkit.words.analogies import evaluate_analogies
 
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
-
-
-_keyed = keyed_vectors
-
-
-def _cosmul_keyed(vectors: Vectors, stop: int):
-    """gensim's evaluate_word_analogies answering with most_similar_cosmul. most_similar_cosmul ignores
-    restrict_vocab, so the model is cut to the first ``stop`` words instead."""
-    from gensim.models import KeyedVectors
-
-    kv = _keyed(vectors, stop)
-    kv.most_similar = lambda positive, negative, topn, restrict_vocab: KeyedVectors.most_similar_cosmul(
-        kv, positive=positive, negative=negative, topn=topn
-    )
-    return kv
-
-
-def _write(sections: dict, path: Path) -> Path:
-    with path.open("w", encoding="utf-8") as f:
-        for name, questions in sections.items():
-            f.write(f": {name}\n")
-            for q in questions:
-                f.write(f"{q.a} {q.b} {q.c} {q.d}\n")
-    return path
-
-
-def _gensim_counts(sections_out):
-    return [(s["section"], len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections_out[:-1]]
-
-
-def _our_counts(result):
-    return [(s.section, s.n_correct, s.n_evaluated) for s in result.sections]
 
 
 words = st.sampled_from(["Paris", "paris", "France", "france", "Rome", "ITALY", "italy", "king", "King", "queen", "man", "woman"])
@@ -73,9 +40,9 @@ def test_rules_equal_gensim_on_cased_vocabularies_with_ties(tmp_path_factory, se
     vectors = Vectors(m, vocab)
     sections = {"one": [Analogy("one", *q) for q in questions[: len(questions) // 2]],
                 "two": [Analogy("two", *q) for q in questions[len(questions) // 2 :]]}
-    path = _write(sections, tmp_path_factory.mktemp("q") / "q.txt")
-    kv = _keyed(vectors) if method == "3cosadd" else _cosmul_keyed(vectors, len(vocab))
+    path = write_questions(sections, tmp_path_factory.mktemp("q") / "q.txt")
+    kv = keyed_vectors(vectors) if method == "3cosadd" else cosmul_keyed(vectors, len(vocab))
     total, theirs = kv.evaluate_word_analogies(str(path), restrict_vocab=len(vocab))
     ours = evaluate_analogies(vectors, sections, method=method, restrict_vocab=len(vocab))
-    assert _our_counts(ours) == _gensim_counts(theirs)
+    assert our_counts(ours) == gensim_counts(theirs)
     assert ours.accuracy == total

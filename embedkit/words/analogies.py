@@ -43,6 +43,11 @@ SEMANTIC_SECTIONS = (
 """The five semantic sections of the Google set; the other nine (``gram1-…`` to ``gram9-…``) are syntactic."""
 
 
+def _share(part: int, whole: int) -> float:
+    """``part / whole``, and 0.0 for an empty whole (as gensim reports a section with nothing evaluated)."""
+    return part / whole if whole else 0.0
+
+
 @dataclass(frozen=True)
 class SectionScore:
     """One section of an analogy set: how many questions, how many could be asked, how many were right."""
@@ -55,12 +60,12 @@ class SectionScore:
     @property
     def accuracy(self) -> float:
         """Correct answers over evaluated questions (0.0 if none could be evaluated, as gensim reports)."""
-        return self.n_correct / self.n_evaluated if self.n_evaluated else 0.0
+        return _share(self.n_correct, self.n_evaluated)
 
     @property
     def coverage(self) -> float:
         """Fraction of the section's questions whose four words are all known."""
-        return self.n_evaluated / self.n_questions if self.n_questions else 0.0
+        return _share(self.n_evaluated, self.n_questions)
 
 
 @dataclass(frozen=True)
@@ -105,19 +110,18 @@ class AnalogyScores:
     @property
     def accuracy(self) -> float:
         """Correct over evaluated questions, all sections together (gensim's "Total accuracy")."""
-        return self.n_correct / self.n_evaluated if self.n_evaluated else 0.0
+        return _share(self.n_correct, self.n_evaluated)
 
     @property
     def coverage(self) -> float:
         """Fraction of all questions that could be evaluated."""
-        return self.n_evaluated / self.n_questions if self.n_questions else 0.0
+        return _share(self.n_evaluated, self.n_questions)
 
     def subset_accuracy(self, sections: Iterable[str]) -> float:
         """Accuracy over the evaluated questions of some sections, e.g. :data:`SEMANTIC_SECTIONS`."""
         chosen = set(sections)
         picked = [s for s in self.sections if s.section in chosen]
-        evaluated = sum(s.n_evaluated for s in picked)
-        return sum(s.n_correct for s in picked) / evaluated if evaluated else 0.0
+        return _share(sum(s.n_correct for s in picked), sum(s.n_evaluated for s in picked))
 
     def table(self) -> pd.DataFrame:
         """One row per section plus a ``total`` row: questions, evaluated, correct, accuracy, coverage."""
