@@ -106,6 +106,7 @@ _DIGITS = re.compile(r"[\w.,/%+−-]*\d[\w.,/%+−-]*")
 PROSE_DIRECTIVES = {
     "note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error", "seealso",
     "admonition", "margin", "sidebar", "dropdown", "glossary", "epigraph", "topic", "div", "card",
+    "exercise", "solution",  # sphinx-exercise: an exercise's text and its written solution are prose too
 }
 
 
