@@ -351,7 +351,7 @@ POSITIONS = [
          "causal must be True or False, got 'no' (str)"),
     case("SelfAttention n_heads bool", lambda: _attention.SelfAttention(4, True), TypeError, "n_heads must be an integer >= 1, got True (bool)"),
     case("lab scheme unknown", lambda: _lab_model.PositionLM(10, "ROPE"), ValueError,
-         "scheme must be one of 'nope', 'learned', 'sinusoidal', 'alibi', 't5', 'rope', got 'ROPE'"),
+         "scheme must be one of 'nope', 'learned', 'sinusoidal', 'alibi', 't5', 'rope', 'rnope', 'p_rope', got 'ROPE'"),
     case("lab vocab_size float", lambda: _lab_model.PositionLM(10.0, "rope"), TypeError, "vocab_size must be an integer >= 2, got 10.0 (float)"),
     case("lab ids beyond the vocabulary", lambda: _lab_model.PositionLM(10, "nope")(torch.tensor([[3, 12]])), ValueError,
          "ids must be token ids in 0..9 (vocab_size=10), got 12"),

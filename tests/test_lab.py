@@ -281,3 +281,144 @@ def test_swapping_rope_changes_long_outputs_and_is_undone():
     assert (changed - before).abs().max() > 1e-3
     torch.testing.assert_close(dynamic_short, before[:, :8])
     torch.testing.assert_close(after, before)
+
+
+# -- the rotary arms: the RoPE/NoPE hybrid and p-RoPE ------------------------------------------------
+
+
+def test_new_schemes_are_registered_after_rope_and_found_by_name():
+    from embedkit.positions import get_scheme
+    from embedkit.positions.schemes import POSITION_SCHEMES
+
+    assert SCHEMES[-3:] == ("rope", "rnope", "p_rope")
+    for name, option, default in (("rnope", "rnope_interval", 2), ("p_rope", "p_rope_fraction", 0.75)):
+        entry = get_scheme(name)
+        assert entry is POSITION_SCHEMES[name] and entry.name == name and entry.adds_to == "qk"
+        assert entry.options[option].default == default
+
+
+def _last_query_weights(layer, ids_embedded):
+    """The attention weights of the last query of one SelfAttention layer, ``(heads, seq)``."""
+    _, weights = layer(ids_embedded, return_weights=True)
+    return weights[0, :, -1]
+
+
+@pytest.mark.parametrize("n_layers, interval", [(2, 2), (4, 2), (4, 4), (6, 3)])
+def test_hybrid_rotates_in_the_layers_rope_layers_names_and_nowhere_else(n_layers, interval):
+    from embedkit.rotary import RoPE, rope_layers
+
+    torch.manual_seed(0)
+    model = PositionLM(VOCAB, "rnope", d_model=16, n_heads=2, n_layers=n_layers, rnope_interval=interval)
+    flags = [block.attn.rope is not None for block in model.blocks]
+    # Hugging Face's rule: layer i has no positions iff (i + 1) % interval == 0
+    assert flags == rope_layers(n_layers, interval=interval) == [(i + 1) % interval != 0 for i in range(n_layers)]
+    ropes = [block.attn.rope for block in model.blocks if block.attn.rope is not None]
+    assert all(type(r) is RoPE and r is ropes[0] for r in ropes)  # one plain RoPE, shared, as in "rope"
+    assert model.rope is ropes[0]
+
+
+def test_hybrid_nope_layer_scores_ignore_positions_and_its_rope_layer_does_not():
+    # Moving the keys to other positions (a permutation of the prefix) only permutes the last query's
+    # weights in a NoPE layer: its scores depend on content alone. In the RoPE layer they change.
+    model = small_model("rnope")
+    rope_layer, nope_layer = (block.attn for block in model.blocks)
+    assert rope_layer.rope is not None and nope_layer.rope is None
+    torch.manual_seed(2)
+    x = torch.randn(1, 24, SMALL["d_model"])
+    perm = torch.randperm(23)
+    moved = x.clone()
+    moved[0, :-1] = x[0, :-1][perm]
+    with torch.no_grad():
+        for layer, blind in ((nope_layer, True), (rope_layer, False)):
+            before, after = _last_query_weights(layer, x), _last_query_weights(layer, moved)
+            if blind:
+                torch.testing.assert_close(after[:, :-1], before[:, :-1][:, perm], atol=1e-6, rtol=1e-5)
+            else:
+                assert (after[:, :-1] - before[:, :-1][:, perm]).abs().max() > 1e-3
+    # and the same for the whole block stack cut to each layer: the NoPE block alone is blind to order
+    ids = torch.randint(0, VOCAB, (1, 24))
+    shuffled = ids.clone()
+    shuffled[0, :-1] = ids[0, :-1][perm]
+    with torch.no_grad():
+        for keep, blind in ((slice(1, 2), True), (slice(0, 1), False)):
+            cut = small_model("rnope")
+            cut.blocks = cut.blocks[keep]
+            a, b = cut(ids)[0, -1], cut(shuffled)[0, -1]
+            assert torch.allclose(a, b, atol=1e-5) == blind
+
+
+def test_swapping_the_rope_of_a_hybrid_leaves_its_nope_layers_alone():
+    model = small_model("rnope")
+    stretched = scaled_ropes(model.rope, factor=4, original_length=8)["yarn"]
+    original = model.rope
+    with rope_swapped(model, stretched):
+        assert [b.attn.rope for b in model.blocks] == [stretched, None]
+    assert [b.attn.rope for b in model.blocks] == [original, None]
+
+
+def test_p_rope_turns_the_fast_pairs_like_rope_and_leaves_the_slow_ones_still():
+    # a direct computation: pair i (channels i and i + d/2, the "half" layout) turns by m·base**(-2i/d)
+    # for the first int(p·d/2) pairs and by 0 for the others
+    d, p, base = 16, 0.75, 10000.0
+    model = PositionLM(VOCAB, "p_rope", d_model=32, n_heads=2, n_layers=1, p_rope_fraction=p)
+    rope = model.rope
+    assert rope.head_dim == d
+    turning = int(p * d / 2)
+    theta = base ** (-torch.arange(0, d, 2, dtype=torch.float64) / d)
+    theta[turning:] = 0
+    torch.manual_seed(3)
+    x = torch.randn(1, 1, 40, d, dtype=torch.float64)
+    m = torch.arange(40, dtype=torch.float64)[:, None]
+    cos, sin = torch.cos(m * theta), torch.sin(m * theta)
+    a, b = x[..., : d // 2], x[..., d // 2:]
+    expected = torch.cat([a * cos - b * sin, a * sin + b * cos], dim=-1)
+    got = rope.rotate(x.float(), torch.arange(40)).double()
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    slow = [*range(turning, d // 2), *range(d // 2 + turning, d)]
+    torch.testing.assert_close(got[..., slow], x[..., slow], atol=1e-6, rtol=0)  # never turned
+    # the fast pairs are exactly plain RoPE's (the full-head exponent, not partial rotary's)
+    plain = small_model("rope").rope.__class__(d).rotate(x.float(), torch.arange(40)).double()
+    fast = [*range(turning), *range(d // 2, d // 2 + turning)]
+    torch.testing.assert_close(got[..., fast], plain[..., fast], atol=1e-6, rtol=1e-6)
+
+
+def test_evaluate_with_profile_is_evaluate_and_loss_by_position_in_one_pass():
+    from embedkit.lab.evaluate import evaluate_with_profile
+
+    text = kjv_characters()
+    torch.manual_seed(0)
+    model = PositionLM(text.vocab_size, "rnope", d_model=16, n_heads=2, n_layers=2).eval()
+    rows, profile = evaluate_with_profile(model, text.valid, [8, 16, 32], n_windows=4)
+    assert rows == evaluate(model, text.valid, [8, 16, 32], n_windows=4)
+    torch.testing.assert_close(profile, loss_by_position(model, text.valid, 32, n_windows=4))
+
+
+@pytest.mark.parametrize("scheme, options, exc, message", [
+    ("rnope", {"rnope_interval": 1}, ValueError, "rnope_interval must be an integer >= 2, got 1"),
+    ("rnope", {"rnope_interval": 2.5}, TypeError, r"rnope_interval must be an integer >= 2, got 2.5 \(float\)"),
+    ("p_rope", {"p_rope_fraction": 0}, ValueError, "p_rope_fraction must be a finite number > 0 and <= 1, got 0"),
+    ("p_rope", {"p_rope_fraction": 1.5}, ValueError, "p_rope_fraction must be a finite number > 0 and <= 1, got 1.5"),
+    ("p_rope", {"p_rope_fraction": "0.75"}, TypeError, "p_rope_fraction must be a finite number"),
+    # a head of 8 channels has 4 pairs: 0.2 of them is none
+    ("p_rope", {"p_rope_fraction": 0.2, "d_model": 16, "n_heads": 2}, ValueError,
+     "p_rope_fraction=0.2 turns no pair of a head of 8 channels .4 pairs.: it must be at least 0.25"),
+    ("p_rope", {"d_model": 6, "n_heads": 2}, ValueError, "p-RoPE needs an even head_dim, got d_model / n_heads = 3"),
+    ("rnope", {"d_model": 6, "n_heads": 2}, ValueError, "RoPE/NoPE hybrid needs an even head_dim"),
+    ("nope", {"p_rope_interval": 2}, TypeError, "unknown position-scheme option.*'p_rope_interval'"),
+])
+def test_bad_options_of_the_rotary_arms_are_named(scheme, options, exc, message):
+    with pytest.raises(exc, match=message):
+        PositionLM(VOCAB, scheme, **options)
+
+
+def test_a_transform_in_some_layers_must_flag_every_layer():
+    from embedkit.lab.rope_variants import SomeLayers
+    from embedkit.positions import PositionScheme
+    from embedkit.lab.model import layer_hooks
+    from embedkit.rotary import RoPE
+
+    entry = PositionScheme("probe", adds_to="qk", build=lambda shape, o: None)
+    rope = RoPE(8)
+    assert layer_hooks(entry, SomeLayers(rope, lambda n: [False, True, True]), 3) == [{}, {"rope": rope}, {"rope": rope}]
+    with pytest.raises(ValueError, match=r"layers\(3\) must give one flag per layer, got 2"):
+        layer_hooks(entry, SomeLayers(rope, lambda n: [True, False]), 3)

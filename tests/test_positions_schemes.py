@@ -38,7 +38,7 @@ def registry():
 def test_the_books_schemes_declare_where_position_enters():
     acts_on = {name: get_scheme(name).adds_to for name in SCHEMES}
     assert acts_on == {"nope": None, "learned": "input", "sinusoidal": "input", "alibi": "scores", "t5": "scores",
-                       "rope": "qk"}
+                       "rope": "qk", "rnope": "qk", "p_rope": "qk"}
     for name in SCHEMES:  # and the model puts each object where its declaration says, nowhere else
         torch.manual_seed(0)
         model = PositionLM(VOCAB, name, **SMALL)
@@ -85,10 +85,10 @@ def test_a_scheme_registered_here_biases_the_scores_of_every_layer(registry):
 
 def test_an_unknown_scheme_lists_the_registered_ones(registry):
     with pytest.raises(ValueError, match="scheme must be one of 'nope', 'learned', 'sinusoidal', 'alibi', 't5', "
-                                         "'rope', got 'absolute'"):
+                                         "'rope', 'rnope', 'p_rope', got 'absolute'"):
         PositionLM(VOCAB, "absolute")
     registry(PositionScheme("none_at_all", adds_to=None))
-    with pytest.raises(ValueError, match="'rope', 'none_at_all', got 'absolute'"):
+    with pytest.raises(ValueError, match="'p_rope', 'none_at_all', got 'absolute'"):
         get_scheme("absolute")
 
 

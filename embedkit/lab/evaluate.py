@@ -1,7 +1,8 @@
 """Measuring a trained model at and beyond its training length, and stretching RoPE at inference.
 
 :func:`token_losses` gives the loss and correctness of every predicted character in a set of windows;
-:func:`evaluate` averages them into one row per window length; :func:`loss_by_position` keeps the position
+:func:`evaluate` averages them into one row per window length (:func:`evaluate_with_profile` keeps the
+longest windows' position axis as well); :func:`loss_by_position` keeps the position
 axis, which is where extrapolation failures show (the loss is flat up to the training length and then
 either stays flat or climbs). :func:`scaled_ropes` builds the context-extension variants of a trained
 model's RoPE (:mod:`embedkit.rotary.scaling`), to be swapped in with :meth:`PositionLM.set_rope`.
@@ -53,11 +54,23 @@ def evaluate(model: PositionLM, ids: torch.Tensor, lengths, *, n_windows: int = 
     ``length``, ``loss``, ``accuracy``, ``loss_beyond`` / ``accuracy_beyond`` — the same over the
     positions after the first length in ``lengths`` only (NaN for that first length).
     """
+    return _measure(model, ids, lengths, n_windows)[0]
+
+
+def evaluate_with_profile(model: PositionLM, ids: torch.Tensor, lengths, *,
+                          n_windows: int = 64) -> tuple[list[dict], torch.Tensor]:
+    """:func:`evaluate` and, from the same windows, the mean loss at each position of the longest length
+    (``(max(lengths),)``, what :func:`loss_by_position` gives for it), so the longest windows, the dearest
+    to run, are run once instead of twice."""
+    return _measure(model, ids, lengths, n_windows)
+
+
+def _measure(model, ids, lengths, n_windows) -> tuple[list[dict], torch.Tensor]:
     _check_model(model)
     lengths = _check_lengths(lengths)
     n_windows = checks.integer("n_windows", n_windows, minimum=1)
-    first = lengths[0]
-    rows = []
+    first, longest = lengths[0], max(lengths)
+    rows, profile = [], None
     for length in lengths:
         losses, correct = token_losses(model, *spaced_windows(ids, length, n_windows))
         beyond = losses[:, first:], correct[:, first:].float()
@@ -68,7 +81,9 @@ def evaluate(model: PositionLM, ids: torch.Tensor, lengths, *, n_windows: int = 
             "loss_beyond": beyond[0].mean().item() if length > first else math.nan,
             "accuracy_beyond": beyond[1].mean().item() if length > first else math.nan,
         })
-    return rows
+        if length == longest and profile is None:
+            profile = losses.mean(0)
+    return rows, profile
 
 
 def loss_by_position(model: PositionLM, ids: torch.Tensor, length: int, *, n_windows: int = 64) -> torch.Tensor:

@@ -12,6 +12,9 @@ the model wires it in by that declaration alone (a new registered scheme needs n
 * ``alibi``: a fixed linear penalty on distance (:class:`~embedkit.positions.relative.ALiBi`), added to the scores.
 * ``t5``: a trained bias per distance bucket (:class:`~embedkit.positions.relative.T5RelativeBias`), added to the scores.
 * ``rope``: rotation of queries and keys (:class:`~embedkit.rotary.rope.RoPE`).
+* ``rnope``: RoPE in some layers, nothing in the others (Llama 4, SmolLM3): a
+  :class:`~embedkit.lab.rope_variants.SomeLayers`, which declares its layers (:func:`layer_hooks`).
+* ``p_rope``: RoPE whose slowest pairs do not turn (p-RoPE, :mod:`embedkit.lab.rope_variants`).
 
 The schemes inside attention (ALiBi, T5, RoPE) are one object shared by all layers, as in T5 and as RoPE's
 frequency table is in practice; :meth:`PositionLM.set_rope` swaps the RoPE object of every layer at once
@@ -25,13 +28,33 @@ from torch import Tensor, nn
 
 from .. import checks
 from .. import rotary  # noqa: F401  (registers the "rope" scheme)
+from . import rope_variants  # noqa: F401  (registers "rnope" and "p_rope", after "rope")
 from ..positions import schemes
 from ..positions.attention import SelfAttention, is_qk_transform
 
-__all__ = ["SCHEMES", "Block", "PositionLM"]
+__all__ = ["SCHEMES", "Block", "PositionLM", "layer_hooks"]
 
 SCHEMES = tuple(schemes.POSITION_SCHEMES)
 """The position schemes registered when the lab is imported, in the order the lab reports them."""
+
+
+def layer_hooks(
+    entry: schemes.PositionScheme, built: object, n_layers: int
+) -> list[dict[str, object]]:
+    """The ``SelfAttention`` keyword arguments of each of ``n_layers`` layers.
+
+    A scheme inside attention gives every layer the same object (``{"bias": built}``
+    or ``{"rope": built}``), unless that object declares the layers it acts in, as
+    :class:`~embedkit.lab.rope_variants.SomeLayers` does with
+    ``acts_in(n_layers) -> list[bool]`` and ``transform``: then the layers that act
+    get the ``transform`` and the others nothing (the RoPE/NoPE hybrid). A scheme on
+    the input or on nothing gives every layer nothing.
+    """
+    acts_in = getattr(built, "acts_in", None)
+    if acts_in is None:
+        return [schemes.attention_hooks(entry, built)] * n_layers
+    inner = schemes.attention_hooks(entry, built.transform)
+    return [inner if acts else {} for acts in acts_in(n_layers)]
 
 
 class Block(nn.Module):
@@ -69,7 +92,9 @@ class PositionLM(nn.Module):
               this random value.
             * ``t5_buckets`` (32), ``t5_max_distance`` (128): T5 relative-bias buckets and the distance from
               which all distances share the last bucket (``"t5"``).
-            * ``rope_base`` (10000.0): RoPE's base (``"rope"``).
+            * ``rope_base`` (10000.0): RoPE's base (``"rope"``, and the rotating arms below).
+            * ``rnope_interval`` (2): every ``rnope_interval``-th layer has no positions (``"rnope"``).
+            * ``p_rope_fraction`` (0.75): the fraction of the pairs that turn, the fastest (``"p_rope"``).
 
     ``forward(ids)`` takes ``LongTensor (batch, seq)`` and returns logits ``(batch, seq, vocab_size)``.
     """
@@ -95,25 +120,27 @@ class PositionLM(nn.Module):
         # built right after the token table, so the weights are drawn in the same order for every scheme
         built = schemes.build_scheme(entry, schemes.ModelShape(d_model, n_heads, self.head_dim), options)
         self.positions = built if entry.adds_to == "input" else None  # added to the token embeddings
-        hooks = schemes.attention_hooks(entry, built)  # {"bias": …} or {"rope": …}: one object, every layer
-        self.blocks = nn.ModuleList(Block(d_model, n_heads, d_ff or 4 * d_model, **hooks) for _ in range(n_layers))
+        self.blocks = nn.ModuleList(Block(d_model, n_heads, d_ff or 4 * d_model, **hooks)
+                                    for hooks in layer_hooks(entry, built, n_layers))
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size)
 
     @property
     def rope(self):
         """The RoPE object the layers use (``None`` unless the scheme transforms queries and keys)."""
-        return self.blocks[0].attn.rope
+        return next((block.attn.rope for block in self.blocks if block.attn.rope is not None), None)
 
     def set_rope(self, rope) -> None:
-        """Give every layer ``rope`` (e.g. a RoPE with a context-extension scaling) in place of the current one."""
+        """Give every layer that rotates ``rope`` (e.g. a RoPE with a context-extension scaling) in place of
+        the current one; the NoPE layers of a hybrid stay without."""
         if schemes.get_scheme(self.scheme).adds_to != "qk":
             raise ValueError(f"set_rope needs a model with the 'rope' scheme (or another that transforms q and k), "
                              f"this one is {self.scheme!r}")
         if not is_qk_transform(rope):
             raise TypeError(f"rope must have a .rotate(x, positions) method, got {type(rope).__name__}")
         for block in self.blocks:
-            block.attn.rope = rope
+            if block.attn.rope is not None:
+                block.attn.rope = rope
 
     def forward(self, ids: Tensor) -> Tensor:
         """``ids: LongTensor (batch, seq)`` → logits ``(batch, seq, vocab_size)``."""
