@@ -238,7 +238,8 @@ class Vectors:
         the 3CosAdd analogy of Mikolov et al. (2013). ``restrict_vocab`` limits the
         search to the first (most frequent) rows.
         """
-        positive, negative, topn, stop = self._query(positive, negative, topn, restrict_vocab)
+        positive, negative, topn, stop = self._query(
+            positive, negative, topn, restrict_vocab)
         query = self.query_vector(positive, negative)
         scores = self.unit[:stop] @ query
         exclude = self._query_rows(positive + negative)
@@ -273,7 +274,8 @@ class Vectors:
         """
         from .words.analogy_scores import cosmul_terms  # the formula lives with the Words chapter
 
-        positive, negative, topn, stop = self._query(positive, negative, topn, restrict_vocab)
+        positive, negative, topn, stop = self._query(
+            positive, negative, topn, restrict_vocab)
         if not positive:
             raise ValueError("give at least one word or vector in positive=: 3CosMul multiplies their similarities")
         positive = [self._check_term(f"positive[{i}]", p) for i, p in enumerate(positive)]

@@ -26,8 +26,14 @@ One module per step the chapter explains:
   between the axes (Qwen2-VL's sections, Qwen3-VL's interleaving), and the positions of a prompt with images.
 * :mod:`~embedkit.rotary.layers` (*layers*): which layers rotate (NoPE layers, :func:`rope_layers`), Llama 4's
   :func:`attention_temperature`, Gemma 3's local and global bases (:func:`local_global_ropes`).
+* :mod:`~embedkit.rotary.frequency_use` (*frequency-use*): which pairs a trained model uses, by Barbero et al.'s
+  mean pair norm (:func:`pair_norms`), attention recomputed without some pairs, and the share of slow pairs;
+  :mod:`~embedkit.rotary.base_bound`: Men et al.'s ``B_m = Σ cos(mθ_i)`` and :func:`smallest_base`.
+* :mod:`~embedkit.rotary.sinks` (*sinks*): gpt-oss's learned sink logit per head (:func:`attention_with_sinks`)
+  and StreamingLLM's sink tokens in a sliding window (:func:`window_mask`, :func:`streaming_logits`).
 """
 
+from .base_bound import decay_holds, decay_sum, first_negative, smallest_base
 from .cache import CACHE_CHUNK, CACHE_ELEMENTS
 from .extension import dynamic_ntk_base, linear, llama3, longrope, proportional, yarn
 from .frequencies import (
@@ -39,6 +45,14 @@ from .frequencies import (
     rotary_dim,
     wavelengths,
 )
+from .frequency_use import (
+    attention_weights,
+    fraction_turning_less,
+    mean_pair_norms,
+    offset_attention,
+    pair_norms,
+    queries_keys,
+)
 from .hugging_face import from_hugging_face
 from .kernel import apply
 from .layers import attention_temperature, layer_attention, local_global_ropes, local_layers, rope_layers
@@ -49,6 +63,7 @@ from .properties import decay_bound, full_turns, mean_cos_score
 from .reference import rotate_reference
 from .rope import RoPE
 from .scaling import SCALINGS, Scaling, check_scaling, get_scaling, register_scaling, scaled_inverse_frequencies
+from .sinks import attention_with_sinks, layer_weights, streaming_logits, window_mask
 
 __all__ = [
     "CACHE_CHUNK",
@@ -64,18 +79,25 @@ __all__ = [
     "apply",
     "apply_mrope",
     "attention_temperature",
+    "attention_weights",
+    "attention_with_sinks",
     "base_inverse_frequencies",
     "check_scaling",
     "convert_projection",
     "cos_sin",
     "decay_bound",
+    "decay_holds",
+    "decay_sum",
     "dynamic_ntk_base",
+    "first_negative",
+    "fraction_turning_less",
     "from_hugging_face",
     "full_turns",
     "get_scaling",
     "inverse_frequencies",
     "kv_cache_bytes",
     "layer_attention",
+    "layer_weights",
     "layout_permutation",
     "linear",
     "llama3",
@@ -83,18 +105,25 @@ __all__ = [
     "local_layers",
     "longrope",
     "mean_cos_score",
+    "mean_pair_norms",
     "mrope_cos_sin",
+    "offset_attention",
     "pair_channels",
     "pair_axes",
+    "pair_norms",
     "partial_rope",
     "proportional",
+    "queries_keys",
     "register_scaling",
     "rope_layers",
     "rotary_dim",
     "rope_index",
     "rotate_reference",
     "scaled_inverse_frequencies",
+    "smallest_base",
     "split_scores",
+    "streaming_logits",
     "wavelengths",
+    "window_mask",
     "yarn",
 ]
