@@ -30,7 +30,7 @@ def test_a_known_mistake_is_named_with_its_hint_and_the_first_failing_case():
     result = grade("squares", lambda n: np.arange(1, n + 1, dtype=float) ** 2, squares, CASES,
                    mistakes=[OFF_BY_ONE], hint="general hint")
     assert not result and result.number == 1 and result.case is CASES[0]
-    text = result.message()
+    text = result.message(width=None)
     assert "failed on case 1 of 3, three numbers" in text and "input: (3)" in text
     assert "expected 0, got 1" in text and "hint: start counting at 0" in text
     with pytest.raises(AssertionError, match="start counting at 0"):
@@ -106,3 +106,12 @@ def test_a_known_mistake_that_returns_complex_numbers_neither_crashes_nor_matche
     assert not result and "hint: general" in result.message()
     complex_answer = grade("double", lambda t: t * 1j, lambda t: t * 2, [Case("ones", (torch.ones(2),))])
     assert "dtype torch.complex64" in complex_answer.message()
+
+
+def test_a_long_hint_wraps_to_the_text_column_and_keeps_every_word():
+    hint = "turn the other way: " + " ".join(f"word{i}" for i in range(60))
+    result = grade("squares", lambda n: np.arange(1, n + 1, dtype=float) ** 2, squares, CASES,
+                   mistakes=[Mistake(OFF_BY_ONE.wrong, hint)])
+    lines = result.message().split("\n")
+    assert max(len(line) for line in lines) <= 88 and len(lines) > 4
+    assert " ".join(result.message().split()).endswith(" ".join(hint.split()))

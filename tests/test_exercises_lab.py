@@ -63,8 +63,8 @@ def losses_mean(model, inputs, targets):
 ], ids=["bigram-package", "bigram-counter", "losses-package", "losses-by-hand", "losses-numpy"])
 def test_right_answers_pass(checker, answer):
     result = checker(answer)
-    assert result.passed, result.message()
-    assert result.cases >= 4 and f"passed all {result.cases} cases" in result.message()
+    assert result.passed, result.message(width=None)
+    assert result.cases >= 4 and f"passed all {result.cases} cases" in result.message(width=None)
 
 
 # -- typical wrong answers fail, on a named case, with the hint for their mistake -------------------------
@@ -78,13 +78,13 @@ def test_right_answers_pass(checker, answer):
 def test_typical_mistakes_get_their_hint(checker, answer, case, hint):
     result = checker(answer)
     assert not result.passed
-    message = result.message()
+    message = result.message(width=None)
     assert message.startswith("✗") and case in message and hint in message
     assert f"failed on case {result.number} of {result.cases}" in message
 
 
 def test_a_mean_loss_is_reported_as_a_shape_and_the_models_by_name():
-    message = check.token_losses(losses_mean).message()
+    message = check.token_losses(losses_mean).message(width=None)
     assert "losses: expected shape (4, 16), got shape ()" in message
     assert "input: (<PositionLM nope>, <tensor of shape (4, 16)>, <tensor of shape (4, 16)>)" in message
 
@@ -95,7 +95,7 @@ def test_wrong_correctness_flags_fail_even_with_right_losses():
         return losses, ~correct
 
     result = check.token_losses(flipped)
-    assert not result.passed and "correct:" in result.message()
+    assert not result.passed and "correct:" in result.message(width=None)
 
 
 # -- functions that raise or return the wrong kind of thing are graded, not crashes ------------------------
@@ -111,7 +111,7 @@ def test_wrong_correctness_flags_fail_even_with_right_losses():
 def test_wrong_results_are_graded(checker, answer, reason):
     result = checker(answer)
     assert not result.passed and result.number == 1
-    assert reason in result.message()
+    assert reason in result.message(width=None)
 
 
 @pytest.mark.parametrize("checker", [check.bigram_loss, check.token_losses])

@@ -85,8 +85,8 @@ def t5_from_hugging_face(relative_position, bidirectional=True, num_buckets=32, 
         "t5-package", "t5-hugging-face"])
 def test_right_answers_pass(checker, answer):
     result = checker(answer)
-    assert result, result.message()
-    assert result.message() == f"✓ {result.exercise}: passed all {result.cases} cases."
+    assert result, result.message(width=None)
+    assert result.message(width=None) == f"✓ {result.exercise}: passed all {result.cases} cases."
     assert result.cases >= 6
 
 
@@ -145,9 +145,9 @@ def t5_future_by_distance(relative_position, bidirectional=True, num_buckets=32,
 def test_typical_mistakes_fail_with_their_hint(checker, wrong, fragment, case):
     result = checker(wrong)
     assert not result
-    assert fragment in result.hint, result.message()
+    assert fragment in result.hint, result.message(width=None)
     assert case in result.case.label
-    message = result.message()
+    message = result.message(width=None)
     assert message.startswith(f"✗ {result.exercise}: failed on case {result.number} of {result.cases}, ")
     assert case in message and "input: (" in message and f"hint: {result.hint}" in message
     with pytest.raises(AssertionError, match="failed on case"):
@@ -170,7 +170,7 @@ def test_a_function_that_raises_is_graded(checker):
     result = checker(broken)
     assert not result and result.number == 1
     assert "your function raised ZeroDivisionError: division by zero" in result.reason
-    assert "✗" in result.message()
+    assert "✗" in result.message(width=None)
 
 
 @pytest.mark.parametrize("checker, wrong, fragment", [

@@ -121,8 +121,8 @@ def encode_greedy_longest(chunk, ranks):
         "merge-package", "merge-minbpe", "encode-package", "encode-by-rank", "encode-tiktoken"])
 def test_right_answers_pass(checker, answer):
     result = checker(answer)
-    assert result.passed, result.message()
-    assert result.cases >= 5 and f"passed all {result.cases} cases" in result.message()
+    assert result.passed, result.message(width=None)
+    assert result.cases >= 5 and f"passed all {result.cases} cases" in result.message(width=None)
 
 
 # -- typical wrong answers fail, on a named case, with the hint for their mistake -------------------------
@@ -142,13 +142,13 @@ def test_right_answers_pass(checker, answer):
 def test_typical_mistakes_get_their_hint(checker, answer, case, hint):
     result = checker(answer)
     assert not result.passed
-    message = result.message()
+    message = result.message(width=None)
     assert message.startswith("✗") and case in message and hint in message
     assert f"failed on case {result.number} of {result.cases}" in message
 
 
 def test_the_tie_report_shows_both_answers():
-    message = check.bpe_merge(merge_most_common).message()
+    message = check.bpe_merge(merge_most_common).message(width=None)
     assert "expected [9, 8, 0, 9, 8, 300, 2, 300, 2], got [300, 0, 300, 0, 1, 2, 0, 1, 2]" in message
 
 
@@ -166,7 +166,7 @@ def test_the_tie_report_shows_both_answers():
 def test_wrong_results_are_graded(checker, answer, reason):
     result = checker(answer)
     assert not result.passed
-    assert reason in result.message()
+    assert reason in result.message(width=None)
 
 
 @pytest.mark.parametrize("checker", [check.utf8_bytes, check.pair_counts, check.bpe_merge, check.bpe_encode])

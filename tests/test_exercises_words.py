@@ -114,9 +114,9 @@ def pairs_with_self(tokens, window):
         "pairs-package", "pairs-loops", "pairs-reversed"])
 def test_right_answers_pass(checker, answer):
     result = checker(answer)
-    assert result.passed, result.message()
+    assert result.passed, result.message(width=None)
     assert result.cases >= 5
-    assert result.message().startswith("✓") and f"passed all {result.cases} cases" in result.message()
+    assert result.message(width=None).startswith("✓") and f"passed all {result.cases} cases" in result.message(width=None)
 
 
 def test_the_analogy_cases_include_real_glove_questions():
@@ -137,18 +137,18 @@ def test_the_analogy_cases_include_real_glove_questions():
 def test_typical_mistakes_get_their_hint(checker, answer, case, hint):
     result = checker(answer)
     assert not result.passed
-    message = result.message()
+    message = result.message(width=None)
     assert message.startswith("✗") and case in message and hint in message
     assert f"failed on case {result.number} of {result.cases}" in message
 
 
 def test_the_analogy_answer_without_exclusion_is_the_question_word():
     result = check.analogy_3cosadd(analogy_no_exclusion)
-    assert "expected 'queen', got 'king'" in result.message()
+    assert "expected 'queen', got 'king'" in result.message(width=None)
 
 
 def test_the_pairs_report_names_missing_pairs():
-    message = check.skipgram_pairs(pairs_range_bug).message()
+    message = check.skipgram_pairs(pairs_range_bug).message(width=None)
     assert "expected 30 pairs, got 16" in message and "missing" in message
 
 
@@ -166,7 +166,7 @@ def test_the_pairs_report_names_missing_pairs():
 def test_wrong_results_are_graded(checker, answer, reason):
     result = checker(answer)
     assert not result.passed and result.number == 1
-    assert reason in result.message()
+    assert reason in result.message(width=None)
 
 
 @pytest.mark.parametrize("checker", [check.nearest_neighbours, check.analogy_3cosadd, check.skipgram_pairs])

@@ -17,6 +17,7 @@ checker: the :class:`Result` says what happened on which input. In a notebook th
 from __future__ import annotations
 
 import math
+import textwrap
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ import numpy as np
 from .. import checks
 
 __all__ = ["Case", "Mistake", "Result", "compare_arrays", "compare_exact", "grade"]
+
+WIDTH = 88
+"""Characters per line of a report (the book's code column), past which a line wraps."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ class Result:
     def __bool__(self) -> bool:
         return self.passed
 
-    def message(self) -> str:
-        """The report as text (what ``print(result)`` and the notebook display show)."""
+    def message(self, width: int | None = WIDTH) -> str:
+        """The report as text (what ``print(result)`` and the notebook display show), each line wrapped at
+        ``width`` characters (``None``: one line per part of the report)."""
         if self.passed:
             return f"✓ {self.exercise}: passed all {self.cases} cases."
         lines = [f"✗ {self.exercise}: failed on case {self.number} of {self.cases}, {self.case.label}.",
@@ -86,7 +91,11 @@ class Result:
                  f"  {self.reason}"]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
-        return "\n".join(lines)
+        if width is None:
+            return "\n".join(lines)
+        # wrapped to the width of the book's text column, so that no report scrolls sideways
+        return "\n".join(textwrap.fill(line, width, subsequent_indent="    ", break_long_words=False,
+                                        break_on_hyphens=False) for line in lines)
 
     def __str__(self) -> str:
         return self.message()
