@@ -12,6 +12,7 @@ import torch
 
 from embedkit.exercises import check
 from embedkit.lab.evaluate import token_losses
+from exercise_reports import assert_fails_with_hint
 from embedkit.lab.tasks import bigram_loss
 
 # -- answers as a reader would write them ---------------------------------------------------------------
@@ -76,11 +77,7 @@ def test_right_answers_pass(checker, answer):
     (check.token_losses, losses_shifted, "NoPE model", "not against the input"),
 ], ids=["bigram-bits", "bigram-add-one", "losses-shifted"])
 def test_typical_mistakes_get_their_hint(checker, answer, case, hint):
-    result = checker(answer)
-    assert not result.passed
-    message = result.message(width=None)
-    assert message.startswith("✗") and case in message and hint in message
-    assert f"failed on case {result.number} of {result.cases}" in message
+    assert_fails_with_hint(checker(answer), case, hint)
 
 
 def test_a_mean_loss_is_reported_as_a_shape_and_the_models_by_name():

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from embedkit import positions
+from exercise_reports import assert_fails_with_hint
 from embedkit.exercises import check
 
 
@@ -143,15 +144,7 @@ def t5_future_by_distance(relative_position, bidirectional=True, num_buckets=32,
 ], ids=["swapped", "concatenated", "i-over-d", "channel-index", "alibi-from-one", "alibi-naive",
         "alibi-even", "t5-sign", "t5-clamp", "t5-future"])
 def test_typical_mistakes_fail_with_their_hint(checker, wrong, fragment, case):
-    result = checker(wrong)
-    assert not result
-    assert fragment in result.hint, result.message(width=None)
-    assert case in result.case.label
-    message = result.message(width=None)
-    assert message.startswith(f"✗ {result.exercise}: failed on case {result.number} of {result.cases}, ")
-    assert case in message and "input: (" in message and f"hint: {result.hint}" in message
-    with pytest.raises(AssertionError, match="failed on case"):
-        result.raise_if_failed()
+    assert_fails_with_hint(checker(wrong), case, fragment)
 
 
 def test_an_unrecognised_mistake_gets_the_general_hint():

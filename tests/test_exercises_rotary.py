@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from embedkit import rotary
+from exercise_reports import assert_fails_with_hint
 from embedkit.exercises import check
 
 
@@ -202,15 +203,7 @@ def ntk_inverted(base, dim, factor, original_max_position_embeddings, seq_len):
         "yarn-reversed", "yarn-radians", "yarn-wavelengths", "ntk-static", "ntk-no-max", "ntk-no-max-torch",
         "ntk-inverted"])
 def test_typical_mistakes_fail_with_their_hint(checker, wrong, fragment, case):
-    result = checker(wrong)
-    assert not result
-    assert fragment in result.hint, result.message(width=None)
-    assert case in result.case.label
-    message = result.message(width=None)
-    assert message.startswith(f"✗ {result.exercise}: failed on case {result.number} of {result.cases}, ")
-    assert case in message and "input: (" in message and f"hint: {result.hint}" in message
-    with pytest.raises(AssertionError, match="failed on case"):
-        result.raise_if_failed()
+    assert_fails_with_hint(checker(wrong), case, fragment)
 
 
 def test_a_failing_rope_case_shows_its_tensors_by_shape():

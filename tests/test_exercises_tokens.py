@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from embedkit.exercises import check
+from exercise_reports import assert_fails_with_hint
 from embedkit.exercises import tokens as exercises
 
 # -- answers as a reader would write them ---------------------------------------------------------------
@@ -140,11 +141,7 @@ def test_right_answers_pass(checker, answer):
 ], ids=["utf8-ord", "utf8-utf16", "utf8-no-3-byte", "pairs-once", "pairs-wrap", "merge-tie",
         "merge-garbled", "encode-longest"])
 def test_typical_mistakes_get_their_hint(checker, answer, case, hint):
-    result = checker(answer)
-    assert not result.passed
-    message = result.message(width=None)
-    assert message.startswith("✗") and case in message and hint in message
-    assert f"failed on case {result.number} of {result.cases}" in message
+    assert_fails_with_hint(checker(answer), case, hint)
 
 
 def test_the_tie_report_shows_both_answers():

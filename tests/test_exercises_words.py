@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from embedkit.exercises import check
+from exercise_reports import assert_fails_with_hint
 from embedkit.exercises import words as exercises
 
 # -- answers as a reader would write them ---------------------------------------------------------------
@@ -135,11 +136,7 @@ def test_the_analogy_cases_include_real_glove_questions():
     (check.skipgram_pairs, pairs_with_self, "window 2", "not its own context"),
 ], ids=["nn-self", "nn-dot", "analogy-self", "analogy-raw", "pairs-off-by-one", "pairs-self"])
 def test_typical_mistakes_get_their_hint(checker, answer, case, hint):
-    result = checker(answer)
-    assert not result.passed
-    message = result.message(width=None)
-    assert message.startswith("✗") and case in message and hint in message
-    assert f"failed on case {result.number} of {result.cases}" in message
+    assert_fails_with_hint(checker(answer), case, hint)
 
 
 def test_the_analogy_answer_without_exclusion_is_the_question_word():
