@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from embedkit.exercises import Case, Mistake, grade
+from embedkit.exercises import Case, Mistake, check, grade
 from embedkit.exercises.grading import compare_arrays, compare_exact
 
 
@@ -115,3 +115,15 @@ def test_a_long_hint_wraps_to_the_text_column_and_keeps_every_word():
     lines = result.message().split("\n")
     assert max(len(line) for line in lines) <= 88 and len(lines) > 4
     assert " ".join(result.message().split()).endswith(" ".join(hint.split()))
+
+
+def unfinished(*args, **kwargs):
+    raise RuntimeError("not written yet")
+
+
+@pytest.mark.parametrize("name", check.__all__)
+def test_every_checker_grades_a_function_that_raises_on_its_first_case(name):
+    result = getattr(check, name)(unfinished)
+    assert not result and result.number == 1
+    assert "your function raised RuntimeError: not written yet" in result.reason
+    assert result.message(width=None).startswith(f"✗ {result.exercise}: failed on case 1 of {result.cases}, ")
