@@ -113,8 +113,10 @@ def test_swapping_poles_negates_and_scaling_changes_nothing(rows, scale):
         return
     words = [f"w{i}" for i in range(len(m))]
     a, b = Vectors(m, words), Vectors(m * scale, words)
-    if np.linalg.norm(a.unit[0] - a.unit[1]) < 1e-3:
-        return  # the poles coincide: no direction
+    if np.linalg.norm(a.unit[0] - a.unit[1]) < 1e-2:
+        # the poles (nearly) coincide: no direction, or one whose float32 rounding (about 1e-7 per unit
+        # vector, divided by the poles' distance when normalised) exceeds the tolerance below
+        return
     forward = project(a, semantic_axis(a, "w0", "w1"), words)
     np.testing.assert_allclose(project(a, semantic_axis(a, "w1", "w0"), words), -forward, atol=1e-5)
     np.testing.assert_allclose(project(b, semantic_axis(b, "w0", "w1"), words), forward, atol=1e-5)
